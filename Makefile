@@ -1,0 +1,29 @@
+# The front door. `make report` and `make test` set up everything they need.
+VENV   := .venv
+BIN    := $(VENV)/bin
+YEAR   ?= 2020
+
+.PHONY: report test lab lint setup setup-system benchmark clean-reports
+
+setup:
+	@bash scripts/setup.sh python
+
+setup-system:
+	@bash scripts/setup.sh system
+
+report: setup setup-system
+	@$(BIN)/softskills run --year $(YEAR)
+
+test: setup setup-system
+	@$(BIN)/ruff check src tests benchmarks
+	@$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: setup
+	@$(BIN)/ruff check src tests benchmarks
+
+lab: setup
+	@$(BIN)/jupyter lab --notebook-dir=notebooks
+
+benchmark: setup setup-system
+	@$(BIN)/python benchmarks/ordinal_fit.py
+	@$(BIN)/python benchmarks/report_build.py

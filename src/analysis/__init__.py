@@ -1,0 +1,27 @@
+"""softskills-survey: validated data, statistics, ordinal models and reports for the
+yearly survey of soft skills among customer-service professionals.
+
+Modules (lower layers never import higher ones):
+
+- :mod:`analysis.config`     paths of data and reports, defaults
+- :mod:`analysis.codebook`   the questionnaire as data
+- :mod:`analysis.io`         readers for raw exports (CSV, XLSX, SPSS)
+- :mod:`analysis.validate`   every problem of a raw export, with file / row / column
+- :mod:`analysis.prepare`    coding, personal-data removal, de-duplication
+- :mod:`analysis.simulate`   synthetic survey years from a documented model
+- :mod:`analysis.stats`      tables, intervals, tests, disclosure control
+- :mod:`analysis.weighting`  raking to known margins
+- :mod:`analysis.ordinal`    cumulative-link models on statsmodels
+- :mod:`analysis.plots`      figures
+- :mod:`analysis.reporting`  papermill runs, HTML / PDF export, provenance
+- :mod:`analysis.cli`        the ``softskills`` command
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("softskills-survey")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]
