@@ -170,7 +170,7 @@ class PdfPrinter:
         self.close()
 
     # -- printing ---------------------------------------------------------------------------
-    def _route(self, route) -> None:  # noqa: ANN001 - playwright Route
+    def _route(self, route) -> None:
         url = route.request.url
         if url.startswith(("file:", "data:", "about:", "blob:")):
             route.continue_()

@@ -90,7 +90,7 @@ class ReportHTMLExporter(HTMLExporter):
             )
             self.register_preprocessor(ReaderCleanPreprocessor(enabled=True), enabled=True)
 
-    def from_notebook_node(self, nb, resources=None, **kw):  # noqa: ANN001, ANN201
+    def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = super().from_notebook_node(nb, resources, **kw)
         toc = self.reader if self.toc is None else self.toc
         if toc:
@@ -115,7 +115,7 @@ class ChromiumPDFExporter(ReportHTMLExporter):
     def _file_extension_default(self) -> str:
         return ".pdf"
 
-    def from_notebook_node(self, nb, resources=None, **kw):  # noqa: ANN001, ANN201
+    def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = super().from_notebook_node(nb, resources, **kw)
         if self.printer is not None:
             pdf = self.printer.pdf_bytes(html)

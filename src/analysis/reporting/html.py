@@ -89,7 +89,7 @@ class ReaderCleanPreprocessor(Preprocessor):
     Run after :class:`nbconvert.preprocessors.TagRemovePreprocessor`.
     """
 
-    def preprocess(self, nb, resources):  # noqa: ANN001, ANN201 - nbconvert signature
+    def preprocess(self, nb, resources):
         cells = []
         for cell in nb.cells:
             if cell.cell_type == "code":
