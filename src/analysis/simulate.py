@@ -110,6 +110,7 @@ from scipy.stats import norm
 
 from analysis.codebook import Codebook, Variable, load_codebook
 from analysis.config import RAW_DIR
+from analysis.errors import SurveyUsageError
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -136,8 +137,12 @@ BUNDLED_SIZES: dict[int, int] = {2020: 163, 2021: 190, 2022: 212, 2023: 236, 202
 ORDINAL_QUESTIONS = ("q2_relevance", "q3_soft_vs_hard", "q6_valued")
 
 
-class SimulationError(ValueError):
-    """Invalid arguments to the generator (year, size, format, parameters)."""
+class SimulationError(SurveyUsageError, ValueError):
+    """Invalid arguments to the generator (year, size, format, parameters, output path).
+
+    A :class:`~analysis.errors.SurveyUsageError`, so the CLI reports it without a traceback
+    (exit code 2).
+    """
 
 
 def bundled_seed(year: int) -> int:
