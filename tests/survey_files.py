@@ -1,0 +1,163 @@
+"""Small writers of raw survey exports for the tests (independent of analysis.simulate).
+
+Answers are drawn from the codebook with a fixed seed; each writer renders them in one
+export format exactly as the survey tool would (Google Forms CSV, Microsoft Forms XLSX,
+SPSS .sav with value labels and user-missing codes).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.codebook import load_codebook
+
+CB = load_codebook()
+TS_HEADER = "Informazioni cronologiche"
+EMAIL_HEADER = "Indirizzo email"
+
+
+def respondents(year: int, n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``n`` answer dicts: variable (or battery column) -> label, list of labels, or None."""
+    rng = np.random.default_rng(seed)
+    start = dt.datetime(year, 3, 2, 9, 0, 0)
+    out = []
+    for i in range(n):
+        rec: dict[str, Any] = {
+            "_ts": start + dt.timedelta(hours=3 * i, minutes=int(rng.integers(0, 59)), seconds=int(rng.integers(0, 59))),
+            "_email": f"persona{i + 1}@esempio.it",
+            "_name": f"Persona {i + 1}",
+        }
+        for var in CB.variables_for(year):
+            if var.type == "multiple_choice":
+                k = int(rng.integers(1, 4))
+                picks = sorted(rng.choice(len(var.options), size=k, replace=False))
+                rec[var.name] = [var.options[j].it for j in picks]
+            elif var.type == "battery":
+                for item in var.items:
+                    rec[var.column_for(item.code)] = var.options[int(rng.integers(0, 5))].it
+            else:
+                rec[var.name] = var.options[int(rng.integers(0, len(var.options)))].it
+        out.append(rec)
+    return out
+
+
+def gforms_header(year: int) -> list[str]:
+    header = [TS_HEADER, EMAIL_HEADER]
+    for var in CB.variables_for(year):
+        if var.type == "battery":
+            header += [f"{var.text_it} [{item.it}]" for item in var.items]
+        else:
+            header.append(var.text_it)
+    return header
+
+
+def gforms_rows(year: int, recs: list[dict[str, Any]]) -> list[list[str]]:
+    rows = []
+    for rec in recs:
+        ts = rec["_ts"]
+        row = [ts.strftime("%d/%m/%Y ") + f"{ts.hour}.{ts.minute:02d}.{ts.second:02d}", rec["_email"] or ""]
+        for var in CB.variables_for(year):
+            if var.type == "battery":
+                row += [rec.get(var.column_for(i.code)) or "" for i in var.items]
+            elif var.type == "multiple_choice":
+                val = rec.get(var.name)
+                row.append(", ".join(val) if isinstance(val, list) else (val or ""))
+            else:
+                row.append(rec.get(var.name) or "")
+        rows.append(row)
+    return rows
+
+
+def write_csv(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+) -> Path:
+    path = Path(path)
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def write_gforms_csv(path: Path, year: int = 2020, n: int = 20, seed: int = 0, **kw: Any) -> Path:
+    recs = respondents(year, n, seed)
+    return write_csv(path, gforms_header(year), gforms_rows(year, recs), **kw)
+
+
+def write_msforms_xlsx(path: Path, year: int, recs: list[dict[str, Any]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    header = ["ID", "Start time", "Completion time", "Email", "Name"] + gforms_header(year)[2:]
+    ws.append(header)
+    for i, rec in enumerate(recs, start=1):
+        ts = rec["_ts"]
+        row: list[Any] = [i, ts - dt.timedelta(minutes=4), ts, rec["_email"], rec["_name"]]
+        for var in CB.variables_for(year):
+            if var.type == "battery":
+                row += [int(v) if (v := rec.get(var.column_for(it.code))) else None for it in var.items]
+            elif var.type == "multiple_choice":
+                val = rec.get(var.name)
+                row.append("".join(f"{v};" for v in val) if val else None)
+            else:
+                row.append(rec.get(var.name))
+        ws.append(row)
+    wb.save(path)
+    return Path(path)
+
+
+def write_sav(path: Path, year: int, recs: list[dict[str, Any]], *, dk_code: int = 9) -> Path:
+    """SPSS file: codebook variable names, numeric codes, value labels, user-missing don't-know.
+
+    Value codes run 1..k in codebook order for every labelled variable (profile codes are
+    strings in the codebook, so the file's own numbering is used, as a real SPSS file would).
+    """
+    import pandas as pd
+    import pyreadstat
+
+    cols: dict[str, list[Any]] = {"ID": [], "submitted_at": []}
+    labels: dict[str, dict[float, str]] = {}
+    missing: dict[str, list[int]] = {}
+    for var in CB.variables_for(year):
+        if var.type == "multiple_choice":
+            for o in var.options:
+                cols[var.column_for(o.code)] = []
+        elif var.type == "battery":
+            for it in var.items:
+                cols[var.column_for(it.code)] = []
+        else:
+            cols[var.name] = []
+            labels[var.name] = {float(k): o.it for k, o in enumerate(var.options, start=1)}
+            if var.dont_know:
+                labels[var.name][float(dk_code)] = var.dont_know[0].it
+                missing[var.name] = [dk_code]
+    for i, rec in enumerate(recs, start=1):
+        cols["ID"].append(float(i))
+        cols["submitted_at"].append(rec["_ts"])
+        for var in CB.variables_for(year):
+            if var.type == "multiple_choice":
+                val = rec.get(var.name)
+                for o in var.options:
+                    cols[var.column_for(o.code)].append(np.nan if val is None else float(o.it in val))
+            elif var.type == "battery":
+                for it in var.items:
+                    v = rec.get(var.column_for(it.code))
+                    cols[var.column_for(it.code)].append(float(v) if v else np.nan)
+            else:
+                v = rec.get(var.name)
+                rev = {lab: k for k, lab in labels[var.name].items()}
+                cols[var.name].append(np.nan if v is None else rev[v])
+    df = pd.DataFrame(cols)
+    pyreadstat.write_sav(df, str(path), variable_value_labels=labels, missing_ranges=missing)
+    return Path(path)
