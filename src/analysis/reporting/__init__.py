@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .checks import notebook_problems
 from .errors import ChromiumNotFoundError, ParameterError, ReportBuildError, ReportingError
 from .outputs import save_figure, save_table
 from .parameters import ReportParameters, available_years, validate_parameters
@@ -49,6 +50,7 @@ __all__ = [
     "discover_notebooks",
     "find_chromium",
     "format_summary",
+    "notebook_problems",
     "save_figure",
     "save_table",
     "validate_parameters",

@@ -21,6 +21,7 @@ PosixPath('.../reports/2020/report-2020.pdf')
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -238,24 +239,31 @@ class ReportBuilder:
         params.update(year=year, input_path=str(input_path), output_dir=".")
         return params, input_path
 
-    def _declared(self) -> dict[Path, set[str]]:
+    def _declared(self) -> tuple[dict[Path, set[str]], dict[str, object]]:
         import papermill
 
         declared = {}
+        defaults: dict[str, object] = {}
         for nb in self.notebooks:
             if not nb.is_file():
                 raise ReportBuildError(f"notebook {str(nb)!r} does not exist")
             try:
-                declared[nb] = set(papermill.inspect_notebook(str(nb)))
+                info = papermill.inspect_notebook(str(nb))
             except Exception as exc:  # unreadable notebook
                 raise ReportBuildError(f"cannot read notebook {nb.name}: {_one_line(exc)}") from None
+            declared[nb] = set(info)
+            for name, item in info.items():
+                try:
+                    defaults.setdefault(name, ast.literal_eval(str(item.get("default"))))
+                except (ValueError, SyntaxError):
+                    defaults.setdefault(name, str(item.get("default")))
         unknown = set(self.parameters) - set().union(*declared.values()) - set(RUNNER_PARAMETERS)
         if unknown:
             raise ReportBuildError(
                 f"parameter(s) {', '.join(sorted(unknown))} not declared by any notebook "
                 f"({', '.join(nb.name for nb in self.notebooks)})"
             )
-        return declared
+        return declared, defaults
 
     def build(self, year: int) -> BuildResult:
         """Build ``reports/YEAR``; raise :class:`ReportBuildError` on failure (see module doc)."""
@@ -269,7 +277,7 @@ class ReportBuilder:
         if not self.notebooks:
             raise ReportBuildError(f"{year}: no notebooks to run (looked in {config.NOTEBOOKS_DIR})")
         params, input_path = self._parameters_for(year)
-        declared = self._declared()
+        declared, defaults = self._declared()
         researcher, reader = self._exporters()
 
         self.reports_dir.mkdir(parents=True, exist_ok=True)
@@ -306,7 +314,8 @@ class ReportBuilder:
                 executed.append(out)
 
             try:
-                result = self._export(year, tmp, final, executed, params, input_path, start,
+                result = self._export(year, tmp, final, executed, {**defaults, **params},
+                                      input_path, start,
                                       researcher, reader, nbformat)
             except ReportingError:
                 raise
