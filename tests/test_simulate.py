@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -402,3 +403,24 @@ def test_params_override_changes_the_truth():
 # prepared data (only once analysis.prepare exists)
 
 HAS_PREPARE = importlib.util.find_spec("analysis.prepare") is not None
+
+
+# ------------------------------------------------------------------------------------
+# the documentation states the parameters the code uses
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "simulation.md"
+
+
+def test_documented_tables_match_the_parameters():
+    text = DOC.read_text(encoding="utf-8")
+    coef = dict(re.findall(r"^\| `([a-z_]+\[T\.[a-z0-9_]+\])` \| (-?[0-9.]+) \|$", text, re.M))
+    assert {k: float(v) for k, v in coef.items()} == DEFAULT_PARAMS["latent"]["coefficients"]
+    for name, spec in DEFAULT_PARAMS["ordinal"].items():
+        cells = re.search(rf"^\| {name} \|((?: -?[0-9.]+ \|){{4}})", text, re.M)
+        assert cells, name
+        assert [float(x) for x in cells.group(1).split("|") if x.strip()] == spec["thresholds"]
+    popularity = dict(re.findall(r"^\| ([a-z_]+) \| (-?[0-9.]+) \|$", text, re.M))
+    assert {k: float(v) for k, v in popularity.items()} == DEFAULT_PARAMS["q1_skills"]["intercepts"]
+    for line in re.findall(r"^\| (role|service|sector) \| (.*) \|$", text, re.M):
+        pairs = dict(re.findall(r"([a-z_0-9]+) ([0-9.]+)", line[1]))
+        assert {k: float(v) for k, v in pairs.items()} == DEFAULT_PARAMS["profile"][line[0]]

@@ -47,7 +47,7 @@ Every number below is a default of :data:`DEFAULT_PARAMS` and is copied to the t
    ``expit(a_k + 0.45 r)``; ``a_k`` (popularity) = communication -0.2, active_listening -0.3,
    empathy -0.4, problem_solving -0.6, patience -1.0, service_orientation -0.9,
    stress_management -1.3, flexibility -1.4, emotional_intelligence -1.6, teamwork -1.8,
-   critical_thinking -2.2, negotiation -2.4 (about 3.7 picks per respondent in 2020). A respondent with no pick picks one skill drawn
+   critical_thinking -2.2, negotiation -2.4 (about 3.8 picks per respondent in 2020). A respondent with no pick picks one skill drawn
    with probabilities proportional to ``exp(a_k)``.
 
 5. **Question 4** (yes / no / don't know): don't know with probability 0.05, otherwise yes
