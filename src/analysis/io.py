@@ -502,7 +502,8 @@ def _read_xlsx(path: Path):
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # a file object: openpyxl would otherwise judge the file by its extension
+        wb = openpyxl.load_workbook(_io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise _fatal(path, f"cannot be read as an XLSX workbook ({exc})") from None
     except Exception as exc:  # openpyxl raises assorted errors on corrupt files

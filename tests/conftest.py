@@ -1,0 +1,37 @@
+"""Shared fixtures: small valid exports written from the codebook (see tests/survey_files.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import survey_files as sf
+
+from analysis.codebook import load_codebook
+
+
+@pytest.fixture(scope="session")
+def codebook():
+    """The project's codebook."""
+    return load_codebook()
+
+
+@pytest.fixture
+def gforms_csv(tmp_path: Path) -> Path:
+    """A valid Google Forms CSV of 2020 with 20 respondents (rows 2..21)."""
+    return sf.write_gforms_csv(tmp_path / "2020.csv", 2020, n=20, seed=1)
+
+
+@pytest.fixture
+def gforms_table():
+    """Factory: (header, rows, records) of a valid Google Forms export, rows as lists to edit."""
+
+    def make(year: int = 2020, n: int = 20, seed: int = 1):
+        recs = sf.respondents(year, n, seed)
+        return sf.gforms_header(year), sf.gforms_rows(year, recs), recs
+
+    return make
