@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 from pathlib import Path
 
@@ -400,9 +399,95 @@ def test_params_override_changes_the_truth():
 
 
 # ------------------------------------------------------------------------------------
-# prepared data (only once analysis.prepare exists)
+# prepared data: analysis.prepare recovers what the generator wrote
 
-HAS_PREPARE = importlib.util.find_spec("analysis.prepare") is not None
+
+@pytest.mark.parametrize("year", sorted(BUNDLED_SIZES))
+def test_prepare_bundled_year_removes_exactly_the_test_and_duplicate(year):
+    from analysis.prepare import prepare
+
+    truth = yaml.safe_load((RAW_DIR / f"{year}.truth.yaml").read_text(encoding="utf-8"))
+    prepared = prepare(None, year)
+    counts = prepared.summary[prepared.summary["variable"].isna()].set_index("measure")["n"]
+    assert counts["rows_read"] == truth["rows"]["data_rows"]
+    assert counts["test_removed"] == 1 and counts["duplicates_removed"] == 1
+    assert counts["rows_kept"] == truth["n"] == len(prepared.data)
+    kept = set(prepared.data["source_row"].astype(int))
+    assert truth["rows"]["test"]["row"] not in kept
+    assert truth["rows"]["duplicate"]["row"] not in kept
+    assert truth["rows"]["duplicate"]["duplicate_of_row"] in kept
+
+
+def _raw_counts(data: pd.DataFrame, name: str) -> pd.Series:
+    var = CB[name]
+    lab = {lbl: str(code) for code, lbl in var.label_map("it").items()}
+    return data[var.text_it].dropna().map(lambda c: lab.get(c, "other")).value_counts()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav"])
+def test_prepared_shares_equal_the_raw_shares(tmp_path, fmt):
+    from analysis.prepare import prepare
+
+    n = 1500 if fmt != "xlsx" else 400
+    path = simulate_export(2022, n, seed=77, out=tmp_path / f"2022.{fmt}", fmt=fmt)
+    raw, truth = simulate_year(2022, n, seed=77)
+    data = genuine(raw, truth)
+    prep = prepare(path, 2022).data
+    assert len(prep) == n
+    dk_code = str(CB["q2_relevance"].dont_know[0].code)
+    for name in PROFILE + [
+        "q2_relevance",
+        "q3_soft_vs_hard",
+        "q4_policies",
+        "q5_assessment",
+        "q6_valued",
+    ]:
+        expected = _raw_counts(data, name)
+        got = prep[name].astype("object").dropna().map(str).value_counts()
+        if CB[name].has_dont_know:
+            got[dk_code] = int(prep[f"{name}_dk"].sum())
+        pd.testing.assert_series_equal(
+            got.sort_index(), expected.sort_index(), check_names=False, check_dtype=False
+        )
+    q1 = data[CB["q1_skills"].text_it]
+    for opt in CB["q1_skills"].options:
+        col = prep[f"q1_skills__{opt.code}"]
+        assert int(col.sum()) == int(q1.str.contains(opt.it, regex=False).sum()), opt.code
+        assert int(col.isna().sum()) == int(q1.isna().sum())
+    q7 = CB["q7_skill_relevance"]
+    for item in q7.items:
+        got = prep[q7.column_for(item.code)].astype("object").dropna().map(str).value_counts()
+        exp = data[f"{q7.text_it} [{item.it}]"].dropna().value_counts()
+        assert got.sort_index().to_dict() == exp.sort_index().to_dict(), item.code
+    # personal data never reaches the prepared table
+    text = [str(v) for v in prep.to_numpy().ravel()]
+    assert not any("@" in t for t in text)
+    others = set(DEFAULT_PARAMS["q5_assessment"]["other_texts"]) | {"prova"}
+    assert not others & set(text)
+
+
+def test_prepared_data_recover_the_model_marginals(tmp_path):
+    from analysis.prepare import prepare
+
+    path = simulate_export(2024, 20_000, seed=2024, out=tmp_path / "2024.csv")
+    truth = yaml.safe_load((tmp_path / "2024.truth.yaml").read_text(encoding="utf-8"))
+    prep = prepare(path, 2024).data
+    prof = prep[PROFILE].astype("object").astype(str)
+    for name in ("q2_relevance", "q6_valued"):
+        model = truth["models"][name]
+        codes = [str(c) for c in CB[name].codes]
+        y = prep[name].astype("object")
+        ok = y.notna().to_numpy()
+        expected = model_probs(prof[ok], model["coefficients"], model["thresholds"]).mean(axis=0)
+        observed = y[ok].map(str).value_counts(normalize=True).reindex(codes, fill_value=0.0)
+        se = np.sqrt(expected * (1 - expected) / ok.sum())
+        z = (observed.to_numpy() - expected) / se
+        assert np.all(np.abs(z) < 4), (name, z.round(2))
+        # don't know: flagged, never on the scale
+        dk = prep[f"{name}_dk"].fillna(False).to_numpy(dtype=bool)
+        assert not (dk & ok).any()
+        p_dk = model["dont_know_rate"] * (1 - model["nonresponse_rate"])
+        assert abs(dk.mean() - p_dk) < 4 * np.sqrt(p_dk * (1 - p_dk) / len(prep))
 
 
 # ------------------------------------------------------------------------------------
