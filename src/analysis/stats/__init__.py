@@ -1,0 +1,27 @@
+"""Survey statistics: tables, intervals, tests and disclosure control.
+
+Every function takes the prepared DataFrame and column names and returns a tidy
+DataFrame (or a small result object of tidy DataFrames). Disclosure control is on by
+default (``min_cell=5``); every table accepts ``weights`` (unweighted by default).
+"""
+
+from analysis.stats.disclosure import (
+    audit_suppression,
+    disclosure_note,
+    format_count,
+    suppress_cells,
+)
+from analysis.stats.intervals import effective_n, holm, wilson_ci
+from analysis.stats.likert import frequencies, scale_summary
+
+__all__ = [
+    "audit_suppression",
+    "disclosure_note",
+    "effective_n",
+    "format_count",
+    "frequencies",
+    "holm",
+    "scale_summary",
+    "suppress_cells",
+    "wilson_ci",
+]

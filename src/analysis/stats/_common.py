@@ -1,0 +1,185 @@
+"""Shared helpers: codebook look-up of a prepared column, weights, groups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from analysis.codebook import Codebook, Variable, load_codebook
+from analysis.errors import SurveyUsageError
+
+__all__ = [
+    "Resolved",
+    "get_codebook",
+    "resolve",
+    "weights_array",
+    "group_frame",
+    "as_list",
+    "label_of",
+]
+
+Weights = str | ArrayLike | pd.Series | None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A single-valued prepared column and what the codebook says about it."""
+
+    variable: Variable | None
+    column: str
+    item: str | int | None
+    codes: list
+    dk_column: str | None
+    ordered: bool
+
+    def labels(self, lang: str = "it") -> list[str]:
+        if self.variable is None:
+            return [str(c) for c in self.codes]
+        mapping = self.variable.label_map(lang)
+        return [mapping.get(c, str(c)) for c in self.codes]
+
+    def title(self, lang: str = "it") -> str:
+        if self.variable is None:
+            return self.column
+        text = self.variable.text(lang)
+        if self.item is not None:
+            item = {i.code: i.label(lang) for i in self.variable.items}.get(
+                self.item, str(self.item)
+            )
+            return f"{text} [{item}]"
+        return text
+
+
+def get_codebook(codebook: Codebook | None) -> Codebook:
+    """The given codebook or the project's default one."""
+    return codebook if codebook is not None else load_codebook()
+
+
+def as_list(by: str | Sequence[str] | None) -> list[str]:
+    """``None`` -> ``[]``, ``"x"`` -> ``["x"]``, a sequence -> a list."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def _check_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise SurveyUsageError(
+            f"{what}: column(s) {', '.join(map(repr, missing))} not in the data "
+            f"(columns are: {', '.join(map(str, df.columns[:12]))}{'…' if df.shape[1] > 12 else ''})"
+        )
+
+
+def resolve(df: pd.DataFrame, column: str, codebook: Codebook | None = None) -> Resolved:
+    """Find a single-valued column (question, profile item or battery item) in the codebook.
+
+    Columns unknown to the codebook are accepted when they are Categoricals (their
+    categories give the codes) or booleans (codes ``False``, ``True``).
+    """
+    cb = get_codebook(codebook)
+    _check_columns(df, [column], "table")
+    name, _, item = column.partition("__")
+    if name in cb:
+        var = cb[name]
+        if var.type == "multiple_choice":
+            if not item:
+                raise SurveyUsageError(
+                    f"{column!r} is a multiple-choice question: use multiple_response() "
+                    f"or one option column such as {var.columns[0]!r}"
+                )
+            return Resolved(var, column, None, [False, True], None, False)
+        if var.type == "battery":
+            if not item:
+                raise SurveyUsageError(
+                    f"{column!r} is a battery: name an item column such as {var.columns[0]!r}"
+                )
+            code = next((i.code for i in var.items if str(i.code) == item), item)
+            return Resolved(var, column, code, list(var.codes), None, True)
+        if var.type == "free_text":
+            raise SurveyUsageError(f"{column!r} is free text: it is counted, never tabulated")
+        dk = var.dont_know_column if var.dont_know_column in df.columns else None
+        return Resolved(var, column, None, list(var.codes), dk, var.is_scale)
+    s = df[column]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return Resolved(None, column, None, list(s.cat.categories), None, bool(s.cat.ordered))
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return Resolved(None, column, None, [False, True], None, False)
+    codes = sorted(pd.unique(s.dropna()).tolist())
+    return Resolved(None, column, None, codes, None, False)
+
+
+def weights_array(df: pd.DataFrame, weights: Weights) -> np.ndarray | None:
+    """Weights as a float array aligned with ``df`` (``None`` when unweighted).
+
+    Raises
+    ------
+    SurveyUsageError
+        Missing, negative or non-finite weights, or a length that does not match.
+    """
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        _check_columns(df, [weights], "weights")
+        w = pd.to_numeric(df[weights], errors="coerce").to_numpy(dtype=float)
+        where = f"weight column {weights!r}"
+    elif isinstance(weights, pd.Series):
+        w = weights.reindex(df.index).to_numpy(dtype=float)
+        where = "weights"
+    else:
+        w = np.asarray(weights, dtype=float)
+        where = "weights"
+    if w.shape != (len(df),):
+        raise SurveyUsageError(f"{where}: {w.size} values for {len(df)} rows")
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        first = df.index[np.flatnonzero(bad)[0]]
+        raise SurveyUsageError(
+            f"{where}: {int(bad.sum())} missing, negative or infinite value(s), first at row {first!r}"
+        )
+    return w
+
+
+def group_frame(df: pd.DataFrame, by: list[str]) -> tuple[pd.Series, list[tuple]]:
+    """Group key per row (tuple; missing key -> dropped) and the group keys in display order."""
+    if not by:
+        key = pd.Series([()] * len(df), index=df.index, dtype=object)
+        return key, [()]
+    _check_columns(df, by, "by")
+    sub = df[by]
+    ok = sub.notna().all(axis=1)
+    keys = pd.Series(
+        [
+            tuple(r) if o else None
+            for r, o in zip(sub.itertuples(index=False, name=None), ok, strict=True)
+        ],
+        index=df.index,
+        dtype=object,
+    )
+    levels = []
+    for col in by:
+        s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            present = set(s.dropna().tolist())
+            levels.append([c for c in s.cat.categories if c in present])
+        else:
+            levels.append(sorted(pd.unique(s.dropna()).tolist()))
+    order = {tuple(k) for k in keys.dropna()}
+    combos = [()]
+    for lev in levels:
+        combos = [c + (v,) for c in combos for v in lev]
+    return keys, [c for c in combos if c in order]
+
+
+def label_of(codebook: Codebook, column: str, value, lang: str) -> str:
+    """Codebook label of one value of a column (the value itself when unknown)."""
+    name = column.partition("__")[0]
+    if name in codebook:
+        return str(codebook[name].label_map(lang).get(value, value))
+    return str(value)

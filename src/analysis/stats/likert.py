@@ -1,0 +1,458 @@
+"""Distributions of single-valued questions and summaries of ordinal scales.
+
+:func:`frequencies` is the table of one question (Likert, ordinal, single choice,
+yes / no / don't know, a profile item, a battery item or one option of a multiple-choice
+question): counts and percentages per answer with the base, Wilson intervals, the
+don't-know answers apart from the scale, by group if asked. :func:`scale_summary` gives
+the mean and median of the codes and the top-2-box share of an ordered scale.
+
+A battery name (``"q7_skill_relevance"``) gives one block per item, with an ``item``
+column.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"q2_relevance": pd.Categorical([5, 4, 4, 3, None] * 8, categories=[1, 2, 3, 4, 5], ordered=True),
+...                    "q2_relevance_dk": [False, False, False, False, True] * 8})
+>>> t = frequencies(df, "q2_relevance", lang="en")
+>>> print(t[["label", "n", "pct", "n_display"]].to_string(index=False))
+     label  n  pct n_display
+Not at all  0  0.0         0
+  Slightly  0  0.0         0
+Moderately  8 25.0         8
+      Very 16 50.0        16
+ Extremely  8 25.0         8
+Don't know  8 20.0         8
+>>> s = scale_summary(df, "q2_relevance")
+>>> float(s["mean"].iloc[0]), float(s["median"].iloc[0]), float(s["top2_pct"].iloc[0])
+(4.0, 4.0, 75.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.codebook import Codebook
+from analysis.stats._common import (
+    Resolved,
+    as_list,
+    get_codebook,
+    group_frame,
+    resolve,
+    weights_array,
+)
+from analysis.stats.disclosure import (
+    FLAG_BASE,
+    MIN_BASE_PCT,
+    MIN_CELL,
+    disclosure_info,
+    format_count,
+    merge_disclosure,
+    suppress_cells,
+)
+from analysis.stats.intervals import effective_n, wilson_ci
+
+__all__ = ["frequencies", "scale_summary", "expand_columns", "tabulate_codes"]
+
+
+def expand_columns(df: pd.DataFrame, variable: str, codebook: Codebook | None = None) -> list[str]:
+    """The single-valued columns behind ``variable`` (a battery's items, or itself)."""
+    cb = get_codebook(codebook)
+    if "__" not in variable and variable in cb and cb[variable].type == "battery":
+        return [c for c in cb[variable].columns if c in df.columns]
+    return [variable]
+
+
+def _codes_of(df: pd.DataFrame, res: Resolved) -> np.ndarray:
+    s = df[res.column]
+    if res.codes == [False, True]:
+        vals = s.astype("object")
+        out = np.full(len(s), -1)
+        notna = vals.notna().to_numpy()
+        out[notna] = vals[notna].astype(bool).to_numpy().astype(int)
+        return out
+    cat = pd.Categorical(s.astype("object"), categories=res.codes)
+    return np.asarray(cat.codes)
+
+
+def _dk_of(df: pd.DataFrame, res: Resolved) -> np.ndarray | None:
+    if res.dk_column is None:
+        return None
+    return df[res.dk_column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def tabulate_codes(
+    df: pd.DataFrame,
+    column: str,
+    by: list[str],
+    w: np.ndarray | None,
+    codebook: Codebook,
+) -> dict:
+    """Unweighted and weighted counts per group x code (and don't know); internal building block."""
+    res = resolve(df, column, codebook)
+    codes = _codes_of(df, res)
+    dk = _dk_of(df, res)
+    keys, groups = group_frame(df, by)
+    ww = np.ones(len(df)) if w is None else w
+    k = len(res.codes)
+    g = len(groups)
+    n = np.zeros((g, k))
+    est = np.zeros((g, k))
+    dk_n = np.zeros(g)
+    dk_w = np.zeros(g)
+    neff = np.zeros(g)
+    neff_all = np.zeros(g)
+    keyarr = keys.to_numpy(dtype=object)
+    for i, grp in enumerate(groups):
+        mask = np.array([kk == grp for kk in keyarr], dtype=bool) if by else np.ones(len(df), bool)
+        valid = mask & (codes >= 0)
+        n[i] = np.bincount(codes[valid], minlength=k)
+        est[i] = np.bincount(codes[valid], weights=ww[valid], minlength=k)
+        neff[i] = effective_n(ww[valid])
+        if dk is not None:
+            dmask = mask & dk
+            dk_n[i] = dmask.sum()
+            dk_w[i] = ww[dmask].sum()
+            neff_all[i] = effective_n(ww[valid | dmask])
+    return {
+        "res": res,
+        "groups": groups,
+        "n": n,
+        "est": est,
+        "dk_n": dk_n if dk is not None else None,
+        "dk_w": dk_w if dk is not None else None,
+        "neff": neff,
+        "neff_all": neff_all,
+        "codes": codes,
+        "dk": dk,
+        "keys": keyarr,
+    }
+
+
+def _suppress_with_dk(
+    n: np.ndarray, dk_n: np.ndarray | None, min_cell: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    g, k = n.shape
+    if dk_n is None:
+        st = suppress_cells(n, min_cell)
+        return st, None
+    table = np.column_stack([n, dk_n])
+    idx = np.arange(g * (k + 1)).reshape(g, k + 1)
+    cons = []
+    for i in range(g):
+        cons.append(idx[i, :k])  # the base (answers on the scale) is shown
+        cons.append(idx[i, :])  # answered incl. don't know: known from other tables
+    if g > 1:
+        cons += [idx[:, j] for j in range(k + 1)]
+    st = suppress_cells(table, min_cell, cons)
+    return st[:, :k], st[:, k]
+
+
+def _frequencies_one(
+    df: pd.DataFrame,
+    column: str,
+    by: list[str],
+    w: np.ndarray | None,
+    min_cell: int,
+    lang: str,
+    alpha: float,
+    cb: Codebook,
+) -> pd.DataFrame:
+    t = tabulate_codes(df, column, by, w, cb)
+    res: Resolved = t["res"]
+    n, est, groups = t["n"], t["est"], t["groups"]
+    st, st_dk = _suppress_with_dk(n, t["dk_n"], min_cell)
+    labels = res.labels(lang)
+    dk_label = (
+        res.variable.dont_know[0].label(lang)
+        if res.variable is not None and res.variable.dont_know
+        else "dk"
+    )
+    rows = []
+    for i, grp in enumerate(groups):
+        base_n = n[i].sum()
+        base = est[i].sum()
+        neff = t["neff"][i]
+        p = est[i] / base if base > 0 else np.full(n.shape[1], np.nan)
+        lo, hi = wilson_ci(p * neff, np.full_like(p, neff), alpha)
+        for j, code in enumerate(res.codes):
+            rows.append(
+                {
+                    **dict(zip(by, grp, strict=True)),
+                    "column": column,
+                    "code": code,
+                    "label": labels[j],
+                    "is_dk": False,
+                    "n": int(n[i, j]),
+                    "count": est[i, j],
+                    "pct": 100 * p[j],
+                    "ci_low": 100 * lo[j],
+                    "ci_high": 100 * hi[j],
+                    "base_n": int(base_n),
+                    "base": base,
+                    "n_eff": neff,
+                    "pct_base": "answers on the scale (don't know excluded)",
+                    "suppressed": st[i, j],
+                }
+            )
+        if t["dk_n"] is not None:
+            dk_n, dk_w = t["dk_n"][i], t["dk_w"][i]
+            tot_n, tot = base_n + dk_n, base + dk_w
+            neff_all = t["neff_all"][i]
+            pd_ = dk_w / tot if tot > 0 else np.nan
+            lo, hi = wilson_ci(pd_ * neff_all, neff_all, alpha)
+            rows.append(
+                {
+                    **dict(zip(by, grp, strict=True)),
+                    "column": column,
+                    "code": "dk",
+                    "label": dk_label,
+                    "is_dk": True,
+                    "n": int(dk_n),
+                    "count": dk_w,
+                    "pct": 100 * pd_,
+                    "ci_low": 100 * float(lo),
+                    "ci_high": 100 * float(hi),
+                    "base_n": int(tot_n),
+                    "base": tot,
+                    "n_eff": neff_all,
+                    "pct_base": "all answers (don't know included)",
+                    "suppressed": st_dk[i],
+                }
+            )
+    out = pd.DataFrame(rows)
+    return _finish(out, min_cell, weighted=w is not None, scope=column)
+
+
+def _finish(out: pd.DataFrame, min_cell: int, *, weighted: bool, scope: str) -> pd.DataFrame:
+    """Display columns and the disclosure attrs of a tidy count table."""
+    applied = bool(min_cell and min_cell > 1)
+    hide_pct = (out["suppressed"] != "") | (applied & (out["base_n"] < MIN_BASE_PCT))
+    out["low_base"] = out["base_n"] < FLAG_BASE
+    out["pct_hidden"] = hide_pct
+    dec = 0
+    out["n_display"] = [
+        format_count(c if weighted else n, s, min_cell, dec)
+        for c, n, s in zip(out["count"], out["n"], out["suppressed"], strict=True)
+    ]
+    out["pct_display"] = [
+        "" if h or np.isnan(p) else f"{p:.0f}%" for p, h in zip(out["pct"], hide_pct, strict=True)
+    ]
+    out["weighted"] = weighted
+    bases = out.drop_duplicates(
+        subset=[c for c in out.columns if c in ("column", "base_n")] + ["pct_base"]
+    )
+    out.attrs["disclosure"] = disclosure_info(
+        out["suppressed"].to_numpy(),
+        min_cell=min_cell,
+        low_bases=int((bases["base_n"] < FLAG_BASE).sum()),
+        hidden_pct_bases=int((applied & (bases["base_n"] < MIN_BASE_PCT)).sum()),
+        scope=scope,
+    )
+    return out
+
+
+def frequencies(
+    df: pd.DataFrame,
+    variable: str,
+    by: str | Sequence[str] | None = None,
+    *,
+    weights: str | np.ndarray | pd.Series | None = None,
+    min_cell: int = MIN_CELL,
+    lang: str = "it",
+    alpha: float = 0.05,
+    codebook: Codebook | None = None,
+) -> pd.DataFrame:
+    """Counts and percentages per answer, with Wilson intervals, by group.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Prepared data (one row per respondent).
+    variable : str
+        A single-valued question, profile item, battery item (``name__item``), one
+        option of a multiple-choice question, or a battery name (all its items).
+    by : str or list of str, optional
+        Grouping column(s) (service type, role, sector, year, ...).
+    weights : str, array or Series, optional
+        Weight column or values; unweighted by default. Percentages and intervals are
+        weighted; intervals use the Kish effective sample size of the base.
+    min_cell : int
+        Disclosure threshold (see :mod:`analysis.stats.disclosure`); 0 turns it off.
+    lang : {"it", "en"}
+        Language of the answer labels.
+    alpha : float
+        1 - confidence level of the intervals.
+    codebook : Codebook, optional
+
+    Returns
+    -------
+    DataFrame
+        One row per group x answer (don't know last, ``is_dk=True``): ``column``,
+        ``code``, ``label``, ``n`` (unweighted), ``count`` (weighted), ``pct``,
+        ``ci_low``, ``ci_high`` (in %), ``base_n``, ``base``, ``n_eff``, ``pct_base``
+        (which base the percentage is on), ``suppressed``, ``low_base``,
+        ``pct_hidden``, ``n_display``, ``pct_display``, ``weighted``;
+        ``attrs["disclosure"]`` says which rule was applied.
+    """
+    cb = get_codebook(codebook)
+    byl = as_list(by)
+    w = weights_array(df, weights)
+    parts = []
+    for col in expand_columns(df, variable, cb):
+        part = _frequencies_one(df, col, byl, w, min_cell, lang, alpha, cb)
+        if col != variable:
+            part.insert(len(byl), "item", col.partition("__")[2])
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    out.attrs["disclosure"] = merge_disclosure(p.attrs["disclosure"] for p in parts)
+    out.attrs["disclosure"]["scope"] = variable
+    return out
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    order = np.argsort(x, kind="mergesort")
+    x, w = x[order], w[order]
+    cum = np.cumsum(w) / w.sum()
+    i = int(np.searchsorted(cum, 0.5 - 1e-12))
+    if abs(cum[i] - 0.5) < 1e-12 and i + 1 < len(x):
+        return float((x[i] + x[i + 1]) / 2)
+    return float(x[i])
+
+
+def _summary_one(
+    df: pd.DataFrame,
+    column: str,
+    by: list[str],
+    w: np.ndarray | None,
+    min_cell: int,
+    alpha: float,
+    top: int,
+    cb: Codebook,
+) -> pd.DataFrame:
+    t = tabulate_codes(df, column, by, w, cb)
+    res: Resolved = t["res"]
+    if not res.ordered:
+        raise ValueError(
+            f"{column!r} is not an ordered scale: scale_summary needs likert, ordinal or battery items"
+        )
+    codes = t["codes"]
+    try:
+        values = np.array([float(c) for c in res.codes])
+    except (TypeError, ValueError):
+        values = np.arange(1, len(res.codes) + 1, dtype=float)
+    ww = np.ones(len(df)) if w is None else w
+    applied = bool(min_cell and min_cell > 1)
+    rows = []
+    for i, grp in enumerate(t["groups"]):
+        mask = (
+            np.array([kk == grp for kk in t["keys"]], dtype=bool) if by else np.ones(len(df), bool)
+        )
+        valid = mask & (codes >= 0)
+        x = values[codes[valid]]
+        wv = ww[valid]
+        nb = int(valid.sum())
+        neff = effective_n(wv) if nb else 0.0
+        row = {**dict(zip(by, grp, strict=True)), "column": column, "n": nb, "n_eff": neff}
+        if t["dk_n"] is not None:
+            row["dk_n"] = int(t["dk_n"][i])
+        if nb:
+            m = float(np.average(x, weights=wv))
+            var = float(np.average((x - m) ** 2, weights=wv))
+            sd = np.sqrt(var * neff / (neff - 1)) if neff > 1 else np.nan
+            se = sd / np.sqrt(neff)
+            tq = stats.t.isf(alpha / 2, neff - 1) if neff > 1 else np.nan
+            hi_codes = values[-top:]
+            lo_codes = values[:top]
+            top_w = wv[np.isin(x, hi_codes)].sum() / wv.sum()
+            bot_w = wv[np.isin(x, lo_codes)].sum() / wv.sum()
+            top_n = int(np.isin(x, hi_codes).sum())
+            bot_n = int(np.isin(x, lo_codes).sum())
+            tlo, thi = wilson_ci(top_w * neff, neff, alpha)
+            blo, bhi = wilson_ci(bot_w * neff, neff, alpha)
+            row.update(
+                mean=m,
+                sd=sd,
+                mean_ci_low=m - tq * se,
+                mean_ci_high=m + tq * se,
+                median=_weighted_median(x, wv),
+                top_n=top_n,
+                top2_pct=100 * top_w,
+                top2_ci_low=100 * float(tlo),
+                top2_ci_high=100 * float(thi),
+                bottom_n=bot_n,
+                bottom2_pct=100 * bot_w,
+                bottom2_ci_low=100 * float(blo),
+                bottom2_ci_high=100 * float(bhi),
+            )
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    stat_cols = ["mean", "sd", "mean_ci_low", "mean_ci_high", "median"]
+    top_cols = ["top2_pct", "top2_ci_low", "top2_ci_high"]
+    bot_cols = ["bottom2_pct", "bottom2_ci_low", "bottom2_ci_high"]
+    for c in stat_cols + top_cols + bot_cols + ["top_n", "bottom_n"]:
+        if c not in out.columns:
+            out[c] = np.nan
+    out["low_base"] = out["n"] < FLAG_BASE
+    hidden = 0
+    if applied:
+        small = out["n"] < MIN_BASE_PCT
+        hidden = int(small.sum())
+        out.loc[small, stat_cols + top_cols + bot_cols] = np.nan
+        # a share resting on 1..min_cell-1 respondents is hidden like the count itself
+        for cnt, cols in (("top_n", top_cols), ("bottom_n", bot_cols)):
+            tiny = (out[cnt] > 0) & (out[cnt] < min_cell)
+            out.loc[tiny, cols] = np.nan
+    out = out.drop(columns=["top_n", "bottom_n"])
+    out["weighted"] = w is not None
+    out.attrs["disclosure"] = disclosure_info(
+        None,
+        min_cell=min_cell,
+        low_bases=int(out["low_base"].sum()),
+        hidden_pct_bases=hidden,
+        scope=column,
+    )
+    return out
+
+
+def scale_summary(
+    df: pd.DataFrame,
+    variable: str,
+    by: str | Sequence[str] | None = None,
+    *,
+    weights: str | np.ndarray | pd.Series | None = None,
+    min_cell: int = MIN_CELL,
+    alpha: float = 0.05,
+    top: int = 2,
+    codebook: Codebook | None = None,
+) -> pd.DataFrame:
+    """Mean, median and top-/bottom-2-box share of an ordered scale, by group.
+
+    Don't-know answers are left out of the scale (their count is ``dk_n``). The mean
+    interval is a t interval (weighted: on the Kish effective n); the box shares have
+    Wilson intervals. With disclosure control on, statistics on a base under 10 are not
+    shown, nor a box share resting on 1..min_cell-1 respondents.
+
+    Returns
+    -------
+    DataFrame
+        One row per group (and battery item): ``column``, ``n``, ``n_eff``, ``dk_n``,
+        ``mean``, ``sd``, ``mean_ci_low``, ``mean_ci_high``, ``median``, ``top2_pct``,
+        ``top2_ci_low``, ``top2_ci_high``, ``bottom2_pct`` (+ CI), ``low_base``, ``weighted``.
+    """
+    cb = get_codebook(codebook)
+    byl = as_list(by)
+    w = weights_array(df, weights)
+    parts = []
+    for col in expand_columns(df, variable, cb):
+        part = _summary_one(df, col, byl, w, min_cell, alpha, top, cb)
+        if col != variable:
+            part.insert(len(byl), "item", col.partition("__")[2])
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    out.attrs["disclosure"] = merge_disclosure(p.attrs["disclosure"] for p in parts)
+    return out
