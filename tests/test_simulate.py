@@ -392,6 +392,20 @@ def test_bad_format_and_params(tmp_path):
         )
 
 
+def test_never_overwrites_a_real_export(tmp_path):
+    real = tmp_path / "2020.csv"
+    real.write_bytes(b"real answers")
+    with pytest.raises(SimulationError, match="refusing to overwrite"):
+        simulate_export(2020, 10, 1, out=real)
+    assert real.read_bytes() == b"real answers"
+    assert not (tmp_path / "2020.truth.yaml").exists()
+    # a synthetic file (its truth beside it) may be regenerated
+    synthetic = simulate_export(2020, 10, 1, out=tmp_path / "s.csv")
+    first = synthetic.read_bytes()
+    simulate_export(2020, 10, 2, out=synthetic)
+    assert synthetic.read_bytes() != first
+
+
 def test_params_override_changes_the_truth():
     _, truth = simulate_year(2020, 10, 1, params={"latent": {"trend_per_year": 0.3}})
     assert truth["trend"]["per_year"] == 0.3

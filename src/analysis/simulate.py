@@ -1032,6 +1032,27 @@ def _numeric_codes(var: Variable) -> dict[str | int, float]:
     return out
 
 
+def _refuse_to_overwrite_real_data(path: Path) -> None:
+    """A file may be replaced only if it is synthetic (a truth file saying so lies beside it)."""
+    if not path.exists():
+        return
+    truth_path = path.with_name(f"{path.stem}.truth.yaml")
+    synthetic = False
+    if truth_path.exists():
+        try:
+            synthetic = bool(
+                (yaml.safe_load(truth_path.read_text(encoding="utf-8")) or {}).get("synthetic")
+            )
+        except (yaml.YAMLError, UnicodeDecodeError, AttributeError):
+            synthetic = False
+    if not synthetic:
+        raise SimulationError(
+            f"refusing to overwrite {path}: it is not a synthetic export (no {truth_path.name} "
+            "marked synthetic beside it), and raw exports are never modified; "
+            "remove it yourself or choose another --out"
+        )
+
+
 def simulate_export(
     year: int,
     n: int,
@@ -1058,6 +1079,12 @@ def simulate_export(
     Path
         The export written. Same arguments give byte-identical files.
 
+    Raises
+    ------
+    SimulationError
+        Bad arguments, a missing output folder, or ``out`` is an existing file that is not a
+        synthetic export (a real export is never overwritten).
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -1077,6 +1104,7 @@ def simulate_export(
         raise SimulationError(f"--out {path} is a folder; give a file name such as {year}.{fmt}")
     if not path.parent.exists():
         raise SimulationError(f"folder {path.parent} does not exist")
+    _refuse_to_overwrite_real_data(path)
     truth["format"] = fmt
     if fmt == "csv":
         _write_csv(raw, path)
