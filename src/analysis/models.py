@@ -365,3 +365,50 @@ def fit_trend_model(
     first = int(data["year"].min()) if reference_year is None else reference_year
     data["year_c"] = data["year"].astype(float) - first
     return fit_ordinal(model_formula(outcome, ["year_c", *predictors]), data=data, link=link)
+
+
+def term_labels(terms: Iterable[str], codebook: Codebook | None = None, lang: str = "en") -> dict[str, str]:
+    """Readable labels for patsy term names, from the codebook.
+
+    Examples
+    --------
+    >>> term_labels(["role[T.manager]", "year_c"])["role[T.manager]"]
+    'Role: Manager'
+    """
+    cb = codebook or load_codebook()
+    out: dict[str, str] = {}
+    for term in terms:
+        name, _, rest = term.partition("[T.")
+        if rest and name in cb:
+            var = cb[name]
+            code_text = rest.rstrip("]")
+            label = code_text
+            for code, text in var.label_map(lang).items():
+                if str(code) == code_text:
+                    label = text
+                    break
+            out[term] = f"{_short(var, lang) if var.type == 'profile' else var.text(lang)}: {label}"
+        elif rest and name == "skill":
+            code_text = rest.rstrip("]")
+            items = cb["q7_skill_relevance"].items
+            label = next((i.label(lang) for i in items if str(i.code) == code_text), code_text)
+            out[term] = f"{'Skill' if lang == 'en' else 'Skill'}: {label}"
+        elif term == "year_c":
+            out[term] = "per year" if lang == "en" else "per anno"
+        else:
+            out[term] = term
+    return out
+
+
+_PROFILE_SHORT = {
+    "role": ("Role", "Ruolo"),
+    "service": ("Service", "Servizio"),
+    "sector": ("Sector", "Settore"),
+    "company_size": ("Company size", "Dimensione aziendale"),
+    "experience": ("Experience", "Esperienza"),
+}
+
+
+def _short(var: Any, lang: str) -> str:
+    en, it = _PROFILE_SHORT.get(var.name, (var.name, var.name))
+    return en if lang == "en" else it
