@@ -127,6 +127,27 @@ def normalize_text(value: Any) -> str:
     return text
 
 
+def _map_unique(col: pd.Series, func: Any, na: Any = np.nan) -> pd.Series:
+    """Apply ``func`` (callable or dict) once per distinct non-missing value of ``col``."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    get = func.get if isinstance(func, dict) else func
+    values = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        values[i] = get(u) if not isinstance(func, dict) else get(u, na)
+    values[-1] = na
+    return pd.Series(values[codes], index=col.index)
+
+
+def _distinct(col: pd.Series) -> list[Any]:
+    """Distinct non-missing values of ``col``."""
+    return list(pd.factorize(col, use_na_sentinel=True)[1])
+
+
+def _rows_with(col: pd.Series, value: Any) -> pd.Index:
+    """Index labels of the cells of ``col`` equal to ``value``."""
+    return col.index[(col == value).fillna(False).to_numpy(dtype=bool)]
+
+
 # ------------------------------------------------------------------------------------
 # fields: what each header of an export means
 
@@ -448,11 +469,11 @@ def _read_csv(path: Path, data: bytes, index: dict[str, _Field]):
         for fields in reader:
             record += 1
             if header is None:
-                if not any(f.strip() for f in fields):
+                if not "".join(fields).strip():
                     continue  # leading blank lines
                 header = fields
                 continue
-            if not any(f.strip() for f in fields):
+            if not "".join(fields).strip():
                 continue
             rows.append(fields)
             numbers.append(record)
@@ -491,7 +512,9 @@ def _read_csv(path: Path, data: bytes, index: dict[str, _Field]):
         fixed.append(fields)
     frame = pd.DataFrame(fixed, columns=range(width), dtype=object) if fixed else pd.DataFrame(columns=range(width), dtype=object)
     frame.index = pd.Index(numbers, name="row", dtype="int64")
-    frame = frame.replace("", np.nan) if len(frame) else frame
+    for c in frame.columns:
+        col = frame[c]
+        frame[c] = col.where(col.ne(""), np.nan)
     return header, frame, encoding, delimiter, problems
 
 
@@ -584,10 +607,11 @@ def _read_sav(path: Path, cb: Codebook, index: dict[str, _Field]):
                 return dk_label if dk_label is not None else np.nan
             if v in vlabels:
                 return vlabels[v]
+            if isinstance(v, float) and v.is_integer():
+                return str(int(v))
             return v
 
-        uniq = {u: relabel(u) for u in pd.unique(s.dropna())}
-        columns.append(s.map(uniq) if uniq else s)
+        columns.append(_map_unique(s, relabel))
     frame = pd.concat(columns, axis=1, keys=range(len(columns))) if columns else pd.DataFrame(index=rownums)
     frame.index = rownums
     return header, frame, problems
@@ -641,8 +665,7 @@ def _test_pattern(cb: Codebook) -> re.Pattern[str] | None:
 def _contains(series: pd.Series, pattern: re.Pattern[str] | None) -> pd.Series:
     if pattern is None:
         return pd.Series(False, index=series.index)
-    uniq = {u: bool(pattern.search(str(u))) for u in pd.unique(series.dropna())}
-    return series.map(uniq).fillna(False).astype(bool)
+    return _map_unique(series, lambda u: bool(pattern.search(str(u))), False).astype(bool)
 
 
 def read_export(
@@ -803,7 +826,8 @@ def _assemble(path, year, fmt, encoding, delimiter, header, frame, problems, cb,
         col = frame[pos]
         is_test |= _contains(col, pattern)
         if "mail" in normalize_text(head) and person.isna().all():
-            keys = col.map(lambda v: normalize_text(v) if isinstance(v, str) else np.nan)
+            keys = col.astype("string").str.strip().str.casefold()
+            keys = keys.where(keys.ne(""))
             codes, _ = pd.factorize(keys)
             person = pd.Series(pd.array(np.where(codes >= 0, codes, -1), dtype="Int64"), index=frame.index)
             person[codes < 0] = pd.NA
@@ -853,9 +877,9 @@ def _assemble(path, year, fmt, encoding, delimiter, header, frame, problems, cb,
             continue
         labels = _labels(var)
         col = table[var.name]
-        uniq = pd.unique(col.dropna())
-        other_text = {u: (normalize_text(u) not in labels.codes and normalize_text(u) not in labels.dont_know) for u in uniq}
-        is_other = col.map(other_text).fillna(False).astype(bool)
+        is_other = _map_unique(
+            col, lambda u, lab=labels: normalize_text(u) not in lab.codes and normalize_text(u) not in lab.dont_know, False
+        ).astype(bool)
         if is_other.any():
             is_test |= _contains(col.where(is_other), pattern)
             if keep_free_text and var.other_free_text:
@@ -966,7 +990,7 @@ def _code_single(col: pd.Series, var: Variable, file: str, header: str, problems
     labels = _labels(var)
     mapping: dict[Any, Any] = {}
     dk_values: set[Any] = set()
-    for u in pd.unique(col.dropna()):
+    for u in _distinct(col):
         key = normalize_text(u)
         if key in labels.codes:
             mapping[u] = labels.codes[key]
@@ -975,26 +999,26 @@ def _code_single(col: pd.Series, var: Variable, file: str, header: str, problems
         elif key == "":
             continue
         else:
-            for row in col.index[col == u]:
+            for row in _rows_with(col, u):
                 problems.append(
                     _cell_problem(
                         file, row, header, u, labels.expected, f'"{u}" is not one of: {labels.expected}'
                     )
                 )
-    codes = col.map(mapping) if mapping else pd.Series(np.nan, index=col.index, dtype=object)
-    values = pd.Categorical(codes.astype(object).where(codes.notna(), None), dtype=var.dtype())
-    dk = col.isin(dk_values) if dk_values else pd.Series(False, index=col.index)
+    codes = _map_unique(col, mapping, None)
+    values = pd.Categorical(codes.to_numpy(dtype=object), dtype=var.dtype())
+    dk = _map_unique(col, lambda u: u in dk_values, False).astype(bool)
     return pd.Series(values, index=col.index), dk.astype("boolean")
 
 
 def _code_multiple(col: pd.Series, var: Variable, file: str, header: str, problems: list[Problem]):
     labels = _labels(var)
     split: dict[Any, frozenset] = {}
-    for u in pd.unique(col.dropna()):
+    for u in _distinct(col):
         codes, unknown = split_multiple(u, var)
         split[u] = frozenset(codes)
         if unknown:
-            rows = col.index[col == u]
+            rows = _rows_with(col, u)
             pieces = ", ".join(f'"{p}"' for p in unknown)
             for row in rows:
                 problems.append(
@@ -1008,14 +1032,13 @@ def _code_multiple(col: pd.Series, var: Variable, file: str, header: str, proble
                         f"options: {labels.expected}",
                     )
                 )
-    answered = col.notna() & col.map(lambda u: bool(split.get(u)) if pd.notna(u) else False)
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    answered = np.array([bool(split[u]) for u in uniques] + [False], dtype=bool)[codes]
     out = {}
     for opt in var.options:
-        chosen = col.map({u: opt.code in s for u, s in split.items()}) if split else col.isna()
-        arr = pd.array(chosen.fillna(False).astype(bool).to_numpy(), dtype="boolean")
-        s = pd.Series(arr, index=col.index)
-        s[~answered] = pd.NA
-        out[var.column_for(opt.code)] = s
+        chosen = np.array([opt.code in split[u] for u in uniques] + [False], dtype=bool)[codes]
+        arr = pd.arrays.BooleanArray(chosen, ~answered)
+        out[var.column_for(opt.code)] = pd.Series(arr, index=col.index)
     return out
 
 
