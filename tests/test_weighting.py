@@ -70,18 +70,35 @@ def test_classic_two_by_two():
     assert cell[("b", "x")] == pytest.approx(0.5 - t, abs=1e-10)
 
 
-def test_trimming_respects_bounds_and_margins(df):
-    # boost the rarest role threefold: untrimmed weights exceed 2.8, trimmed ones can fit
-    share = df["role"].astype(str).value_counts(normalize=True)
-    boost = share * np.where(share.index == share.idxmin(), 3.0, 1.0)
-    skewed = {"service": MARGINS["service"], "role": (boost / boost.sum()).to_dict()}
-    free = rake(df, skewed)
-    r = rake(df, skewed, trim=(0.5, 2.8))
-    assert free.weights.max() > 2.8
-    assert r.trim_bounds_met
-    assert r.weights.max() <= 2.8 * (1 + 1e-6) and r.weights.min() >= 0.5 * (1 - 1e-6)
-    assert r.max_error < 1e-8
+def _two_by_two():
+    rows = [("a", "x")] * 40 + [("a", "y")] * 10 + [("b", "x")] * 20 + [("b", "y")] * 30
+    return pd.DataFrame(rows, columns=["A", "B"])
+
+
+def test_trimming_respects_bounds_and_margins():
+    d = _two_by_two()
+    m = {"A": {"a": 0.6, "b": 0.4}, "B": {"x": 0.4, "y": 0.6}}
+    free = rake(d, m)
+    assert free.weights.max() > 2.6
+    r = rake(d, m, trim=(0.2, 2.5))
+    assert r.converged and r.trim_bounds_met and r.max_error < 1e-8
+    # by hand: w_ay at the bound 2.5, then 40 w_ax + 10 * 2.5 = 60, 40 w_ax + 20 w_bx = 40,
+    # 10 * 2.5 + 30 w_by = 60
+    cell = r.weights.groupby([d["A"], d["B"]]).first()
+    assert cell[("a", "y")] == pytest.approx(2.5)
+    assert cell[("a", "x")] == pytest.approx(35 / 40)
+    assert cell[("b", "x")] == pytest.approx(5 / 20)
+    assert cell[("b", "y")] == pytest.approx(35 / 30)
+    assert r.trimmed == 10
     assert r.deff < free.deff
+
+
+def test_infeasible_trimming_is_reported():
+    d = _two_by_two()
+    m = {"A": {"a": 0.6, "b": 0.4}, "B": {"x": 0.4, "y": 0.6}}
+    r = rake(d, m, trim=(0.3, 2.5), max_iter=50, max_trim_rounds=2)
+    assert not r.converged and r.trim_bounds_met
+    assert r.max_error > 1e-3
 
 
 def test_kish_closed_form():

@@ -198,6 +198,56 @@ def _ipf(
     return w, it, err
 
 
+def _ipf_bounded(
+    groups: list[np.ndarray],
+    targets: list[np.ndarray],
+    w: np.ndarray,
+    lo: float,
+    hi: float,
+    tol: float,
+    max_iter: int,
+) -> tuple[np.ndarray, int, float]:
+    """IPF with weights kept in [lo, hi] (mean weight is 1 throughout).
+
+    In each margin step the weights at a bound stay fixed and the free weights of the
+    category are scaled so its total hits the target; repeated until no weight crosses.
+    """
+    n = w.size
+    w = np.clip(w, lo, hi)
+    err = np.inf
+    it = 0
+    while it < max_iter:
+        it += 1
+        for g, t in zip(groups, targets, strict=True):
+            for _ in range(100):
+                at_lo = w <= lo * (1 + 1e-12)
+                at_hi = w >= hi * (1 - 1e-12)
+                total = np.bincount(g, weights=w, minlength=t.size)
+                free_sum = np.bincount(g, weights=np.where(at_lo | at_hi, 0.0, w), minlength=t.size)
+                fixed_sum = total - free_sum
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    f = np.where(free_sum > 0, (t * n - fixed_sum) / free_sum, 1.0)
+                f = np.maximum(f, 0.0)
+                # a category whose clipped weights cannot reach the target releases them
+                need_up = (free_sum == 0) & (total < t * n)
+                need_down = (free_sum == 0) & (total > t * n)
+                release = (at_hi & need_down[g]) | (at_lo & need_up[g])
+                scale = np.where(at_lo | at_hi, 1.0, f[g])
+                scale = np.where(release, (t * n / np.where(total > 0, total, 1.0))[g], scale)
+                new = np.clip(w * scale, lo, hi)
+                done = np.allclose(new, w * scale, rtol=0, atol=1e-15)
+                w = new
+                if done:
+                    break
+        err = max(
+            float(np.max(np.abs(np.bincount(g, weights=w, minlength=t.size) / w.sum() - t)))
+            for g, t in zip(groups, targets, strict=True)
+        )
+        if err < tol:
+            break
+    return w, it, err
+
+
 def rake(
     df: pd.DataFrame,
     margins: Margins | str | Path,
@@ -206,7 +256,7 @@ def rake(
     tol: float = 1e-10,
     max_iter: int = 1000,
     trim: tuple[float, float] | None = None,
-    max_trim_rounds: int = 100,
+    max_trim_rounds: int = 20,
 ) -> RakeResult:
     """Rake weights to population margins by iterative proportional fitting.
 
@@ -223,10 +273,11 @@ def rake(
     max_iter : int
         Largest number of IPF sweeps per raking run.
     trim : (low, high), optional
-        Bounds relative to the mean weight (e.g. ``(0.3, 3.0)``): weights outside are
-        set to the bound and the sample re-raked, until the bounds and the margins
-        both hold (or ``max_trim_rounds``). The final step is always a raking step, so
-        margins are hit; ``trim_bounds_met`` says whether the bounds still hold.
+        Bounds relative to the mean weight (e.g. ``(0.3, 3.0)``): after the free
+        raking, weights outside are set to the bound and the sample is re-raked with
+        the bounded weights held fixed in each margin step (bounded IPF), until both
+        the margins (``tol``) and the bounds hold. When the bounds are infeasible for
+        the margins, ``converged`` is False and ``max_error`` says by how much.
 
     Returns
     -------
@@ -298,16 +349,9 @@ def rake(
             raise SurveyUsageError(
                 f"rake: trim bounds must satisfy 0 <= low < 1 < high, got {trim!r}"
             )
-        for _ in range(max_trim_rounds):
-            m = w.mean()
-            outside = (w < lo * m - 1e-12) | (w > hi * m + 1e-12)
-            if not outside.any():
-                break
-            w = np.clip(w, lo * m, hi * m)
-            w, it, err = _ipf(groups, targets, w, tol, max_iter)
-        m = w.mean()
-        trimmed = int(np.sum(np.isclose(w, lo * m, rtol=1e-6) | np.isclose(w, hi * m, rtol=1e-6)))
-        bounds_met = bool(np.all((w >= lo * m * (1 - 1e-6)) & (w <= hi * m * (1 + 1e-6))))
+        w, it, err = _ipf_bounded(groups, targets, w, lo, hi, tol, max_iter * max_trim_rounds)
+        trimmed = int(np.sum((w <= lo * (1 + 1e-9)) | (w >= hi * (1 - 1e-9))))
+        bounds_met = bool(np.all((w >= lo * (1 - 1e-9)) & (w <= hi * (1 + 1e-9))))
     w = w / w.mean()
     rows = []
     for (var, keys, counts), g, t in zip(table, groups, targets, strict=True):
