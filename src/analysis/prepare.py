@@ -109,8 +109,8 @@ def _respondent_ids(checked: Checked) -> pd.Series:
             text = str(v).strip()
             return f"{raw.year}-{int(text):0{width}d}" if text.isdigit() else f"{raw.year}-{text}"
 
-        return ids.map(fmt).astype(object)
-    return pd.Series([f"{raw.year}-{int(r) - 1:0{width}d}" for r in idx], index=idx, dtype=object)
+        return pd.Series([fmt(v) for v in ids], index=idx)  # default string dtype
+    return pd.Series([f"{raw.year}-{int(r) - 1:0{width}d}" for r in idx], index=idx)
 
 
 def apply_codebook_dtypes(data: pd.DataFrame, year: int, codebook: Codebook | None = None) -> pd.DataFrame:
