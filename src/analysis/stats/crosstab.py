@@ -1,0 +1,303 @@
+"""Cross-tabulations with a test of association that says which test it used.
+
+The Pearson chi-square is used when the expected-count rule holds (no more than 20% of
+expected counts under 5 and none under 1, Cochran 1954); otherwise Fisher's exact test
+for a 2x2 table, or a Monte Carlo exact test for a larger one: ``n_resamples`` tables
+with the observed margins are drawn (Patefield's algorithm, as R's ``r2dtable``, via
+:data:`scipy.stats.random_table`) and the p-value is ``(1 + #{X2_sim >= X2_obs}) /
+(n_resamples + 1)``, as R's ``chisq.test(simulate.p.value = TRUE)``.
+
+Weighted tables: the test is the Pearson chi-square of the weighted table *rescaled to
+the Kish effective sample size* (``n_eff``), a simple first-order allowance for the
+variance inflation of the weights; the result says so in ``weighting``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"a": list("xxxxyyyy") * 5, "b": list("uuuvuvvv") * 5})
+>>> r = crosstab(df, "a", "b", min_cell=0)
+>>> r.test[["method", "dof", "n"]].to_dict("records")
+[{'method': 'Pearson chi-square', 'dof': 1, 'n': 40}]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.codebook import Codebook
+from analysis.stats._common import get_codebook, resolve, weights_array
+from analysis.stats.disclosure import (
+    FLAG_BASE,
+    MIN_BASE_PCT,
+    MIN_CELL,
+    disclosure_info,
+    format_count,
+    suppress_cells,
+)
+from analysis.stats.intervals import effective_n
+from analysis.stats.likert import _codes_of
+
+__all__ = ["CrosstabResult", "crosstab", "association_test", "monte_carlo_chi2"]
+
+_ALMOST_ONE = 1 - 64 * np.finfo(float).eps
+WEIGHTING_NOTE = (
+    "Pearson chi-square on the weighted table rescaled to the Kish effective sample size"
+)
+
+
+@dataclass(frozen=True)
+class CrosstabResult:
+    """Result of :func:`crosstab`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per cell: ``row``, ``row_label``, ``col``, ``col_label``, ``n``
+        (unweighted), ``count`` (weighted), ``row_pct``, ``col_pct``, ``suppressed``,
+        ``n_display``, ``row_pct_display``, ``col_pct_display``.
+    test : DataFrame
+        One row: ``method``, ``statistic`` (Pearson X2), ``dof``, ``pvalue`` (of the
+        method used), ``chi2_pvalue`` (asymptotic), ``cramers_v``, ``expected_min``,
+        ``expected_lt5_pct``, ``rule_ok``, ``n``, ``n_eff``, ``weighted``, ``weighting``,
+        ``n_resamples``, ``seed``.
+    display : DataFrame
+        The protected wide table (strings) with row and column totals.
+    """
+
+    table: pd.DataFrame
+    test: pd.DataFrame
+    display: pd.DataFrame
+
+    @property
+    def disclosure(self) -> dict:
+        return dict(self.table.attrs.get("disclosure", {}))
+
+
+def _pearson(obs: np.ndarray) -> np.ndarray:
+    """Pearson X2 of one table (2-D) or a stack of tables (3-D) with the same margins."""
+    obs = np.asarray(obs, dtype=float)
+    r = obs.sum(axis=-1, keepdims=True)
+    c = obs.sum(axis=-2, keepdims=True)
+    n = obs.sum(axis=(-2, -1), keepdims=True)
+    exp = r * c / n
+    return ((obs - exp) ** 2 / exp).sum(axis=(-2, -1))
+
+
+def monte_carlo_chi2(table: np.ndarray, n_resamples: int = 10_000, seed: int | None = 0) -> float:
+    """Monte Carlo exact p-value of the Pearson chi-square given both margins.
+
+    Parameters
+    ----------
+    table : ndarray of int
+        Observed table without empty rows or columns.
+    n_resamples : int
+        Tables drawn with the observed margins.
+    seed : int, optional
+
+    Examples
+    --------
+    >>> round(monte_carlo_chi2(np.array([[3, 0, 1], [0, 4, 1]]), 2000, seed=1), 2)
+    0.03
+    """
+    table = np.asarray(np.round(table), dtype=int)
+    rows, cols = table.sum(axis=1), table.sum(axis=0)
+    obs = _pearson(table)
+    rng = np.random.default_rng(seed)
+    sims = stats.random_table(rows, cols, seed=rng).rvs(size=n_resamples)
+    x2 = _pearson(sims)
+    return float((1 + np.sum(x2 >= obs * _ALMOST_ONE)) / (n_resamples + 1))
+
+
+def association_test(
+    table: np.ndarray,
+    *,
+    n_eff: float | None = None,
+    n_resamples: int = 10_000,
+    seed: int | None = 0,
+) -> dict:
+    """Chi-square / Fisher / Monte Carlo test of a two-way table (empty lines dropped).
+
+    ``n_eff`` (weighted tables) rescales the table to that total before testing.
+    """
+    t = np.asarray(table, dtype=float)
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    weighted = n_eff is not None
+    if weighted and t.sum() > 0:
+        t = t * n_eff / t.sum()
+    out = {
+        "method": "",
+        "statistic": np.nan,
+        "dof": 0,
+        "pvalue": np.nan,
+        "chi2_pvalue": np.nan,
+        "cramers_v": np.nan,
+        "expected_min": np.nan,
+        "expected_lt5_pct": np.nan,
+        "rule_ok": False,
+        "n_resamples": 0,
+        "seed": seed,
+    }
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        out["method"] = "no test (fewer than two non-empty rows or columns)"
+        return out
+    n = t.sum()
+    exp = np.outer(t.sum(axis=1), t.sum(axis=0)) / n
+    x2 = float(_pearson(t))
+    dof = (t.shape[0] - 1) * (t.shape[1] - 1)
+    lt5 = float(np.mean(exp < 5))
+    rule_ok = bool(lt5 <= 0.2 and exp.min() >= 1)
+    out.update(
+        statistic=x2,
+        dof=dof,
+        chi2_pvalue=float(stats.chi2.sf(x2, dof)),
+        cramers_v=float(np.sqrt(x2 / (n * (min(t.shape) - 1)))),
+        expected_min=float(exp.min()),
+        expected_lt5_pct=100 * lt5,
+        rule_ok=rule_ok,
+    )
+    if rule_ok:
+        out.update(method="Pearson chi-square", pvalue=out["chi2_pvalue"])
+    elif t.shape == (2, 2):
+        res = stats.fisher_exact(np.round(t).astype(int))
+        out.update(method="Fisher exact test (two-sided)", pvalue=float(res.pvalue))
+    else:
+        p = monte_carlo_chi2(t, n_resamples, seed)
+        out.update(
+            method=f"Monte Carlo exact chi-square test ({n_resamples} tables with fixed margins)",
+            pvalue=p,
+            n_resamples=n_resamples,
+        )
+    return out
+
+
+def crosstab(
+    df: pd.DataFrame,
+    row: str,
+    col: str,
+    weights: str | np.ndarray | pd.Series | None = None,
+    min_cell: int = MIN_CELL,
+    *,
+    lang: str = "it",
+    n_resamples: int = 10_000,
+    seed: int | None = 0,
+    codebook: Codebook | None = None,
+) -> CrosstabResult:
+    """Counts, row / column percentages and a test of association of two questions.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Prepared data.
+    row, col : str
+        Single-valued columns (profile items, questions, battery items, one option of
+        a multiple-choice question, ``year``).
+    weights : str, array or Series, optional
+        Unweighted by default (see the module docstring for the weighted test).
+    min_cell : int
+        Disclosure threshold; 0 turns it off.
+    n_resamples, seed : int
+        Monte Carlo exact test, used when the expected-count rule fails on a table
+        larger than 2x2.
+
+    Returns
+    -------
+    CrosstabResult
+    """
+    cb = get_codebook(codebook)
+    rres, cres = resolve(df, row, cb), resolve(df, col, cb)
+    w = weights_array(df, weights)
+    rc, cc = _codes_of(df, rres), _codes_of(df, cres)
+    ok = (rc >= 0) & (cc >= 0)
+    ww = np.ones(len(df)) if w is None else w
+    r, c = len(rres.codes), len(cres.codes)
+    n = np.zeros((r, c))
+    est = np.zeros((r, c))
+    np.add.at(n, (rc[ok], cc[ok]), 1)
+    np.add.at(est, (rc[ok], cc[ok]), ww[ok])
+    n_eff = effective_n(ww[ok]) if ok.any() else 0.0
+    status = suppress_cells(n, min_cell)
+    applied = bool(min_cell and min_cell > 1)
+
+    rlab, clab = rres.labels(lang), cres.labels(lang)
+    rtot, ctot = est.sum(axis=1), est.sum(axis=0)
+    rtot_n, ctot_n = n.sum(axis=1), n.sum(axis=0)
+    rows = []
+    for i in range(r):
+        for j in range(c):
+            rows.append(
+                {
+                    "row": rres.codes[i],
+                    "row_label": rlab[i],
+                    "col": cres.codes[j],
+                    "col_label": clab[j],
+                    "n": int(n[i, j]),
+                    "count": est[i, j],
+                    "row_pct": 100 * est[i, j] / rtot[i] if rtot[i] > 0 else np.nan,
+                    "col_pct": 100 * est[i, j] / ctot[j] if ctot[j] > 0 else np.nan,
+                    "row_base_n": int(rtot_n[i]),
+                    "col_base_n": int(ctot_n[j]),
+                    "suppressed": status[i, j],
+                }
+            )
+    table = pd.DataFrame(rows)
+    weighted = w is not None
+    table["n_display"] = [
+        format_count(cnt if weighted else nn, s, min_cell)
+        for cnt, nn, s in zip(table["count"], table["n"], table["suppressed"], strict=True)
+    ]
+    for pct, base in (("row_pct", "row_base_n"), ("col_pct", "col_base_n")):
+        hide = (table["suppressed"] != "") | (applied & (table[base] < MIN_BASE_PCT))
+        table[f"{pct}_display"] = [
+            "" if h or np.isnan(v) else f"{v:.0f}%" for v, h in zip(table[pct], hide, strict=True)
+        ]
+    table["low_base"] = (table["row_base_n"] < FLAG_BASE) | (table["col_base_n"] < FLAG_BASE)
+    bases = np.r_[rtot_n, ctot_n]
+    info = disclosure_info(
+        status,
+        min_cell=min_cell,
+        low_bases=int((bases < FLAG_BASE).sum()),
+        hidden_pct_bases=int((applied & (bases < MIN_BASE_PCT)).sum()),
+        scope=f"{row} x {col}",
+    )
+    table.attrs["disclosure"] = info
+
+    res = association_test(
+        est if weighted else n,
+        n_eff=n_eff if weighted else None,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    res.update(
+        row=row,
+        col=col,
+        n=int(n.sum()),
+        n_eff=n_eff,
+        weighted=weighted,
+        weighting=WEIGHTING_NOTE if weighted else "unweighted",
+    )
+    test = pd.DataFrame([res])
+    test = test[["row", "col"] + [k for k in test.columns if k not in ("row", "col")]]
+    test.attrs["disclosure"] = info
+
+    total = "Totale" if lang == "it" else "Total"
+    disp = pd.DataFrame(
+        [
+            [
+                format_count(est[i, j] if weighted else n[i, j], status[i, j], min_cell)
+                for j in range(c)
+            ]
+            for i in range(r)
+        ],
+        index=pd.Index(rlab, name=rres.title(lang) if rres.variable else row),
+        columns=clab,
+    )
+    disp[total] = [format_count(v, "") for v in (rtot if weighted else rtot_n)]
+    disp.loc[total] = [format_count(v, "") for v in (ctot if weighted else ctot_n)] + [
+        format_count(est.sum() if weighted else n.sum(), "")
+    ]
+    disp.attrs["disclosure"] = info
+    return CrosstabResult(table=table, test=test, display=disp)
