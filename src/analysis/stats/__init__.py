@@ -5,6 +5,7 @@ DataFrame (or a small result object of tidy DataFrames). Disclosure control is o
 default (``min_cell=5``); every table accepts ``weights`` (unweighted by default).
 """
 
+from analysis.stats.crosstab import CrosstabResult, crosstab
 from analysis.stats.disclosure import (
     audit_suppression,
     disclosure_note,
@@ -13,8 +14,13 @@ from analysis.stats.disclosure import (
 )
 from analysis.stats.intervals import effective_n, holm, wilson_ci
 from analysis.stats.likert import frequencies, scale_summary
+from analysis.stats.multiple_response import MultipleResponseResult, multiple_response
 
 __all__ = [
+    "CrosstabResult",
+    "MultipleResponseResult",
+    "crosstab",
+    "multiple_response",
     "audit_suppression",
     "disclosure_note",
     "effective_n",
