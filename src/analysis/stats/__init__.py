@@ -15,8 +15,14 @@ from analysis.stats.disclosure import (
 from analysis.stats.intervals import effective_n, holm, wilson_ci
 from analysis.stats.likert import frequencies, scale_summary
 from analysis.stats.multiple_response import MultipleResponseResult, multiple_response
+from analysis.stats.sample import sample_note, sample_summary
+from analysis.stats.trends import TrendResult, trend
 
 __all__ = [
+    "TrendResult",
+    "sample_note",
+    "sample_summary",
+    "trend",
     "CrosstabResult",
     "MultipleResponseResult",
     "crosstab",
