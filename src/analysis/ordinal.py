@@ -63,6 +63,7 @@ from statsmodels.miscmodels.ordinal_model import (
 
 __all__ = [
     "LINKS",
+    "BinarySplitSeparationError",
     "OrdinalConvergenceWarning",
     "OrdinalModel",
     "OrdinalModelError",
@@ -95,8 +96,9 @@ _SQRT2PI = np.sqrt(2.0 * np.pi)
 
 
 def _logit(e: np.ndarray) -> tuple[np.ndarray, ...]:
-    F = special.expit(e)
-    S = special.expit(-e)
+    t = np.exp(-np.clip(e, -700.0, 700.0))  # np.exp is vectorised; scipy's expit is slower
+    F = 1.0 / (1.0 + t)
+    S = t * F
     f = F * S
     return F, S, f, f * (S - F)
 
@@ -198,7 +200,7 @@ class OrdinalModel(OrderedModel):
         super().__init__(endog, exog, distr=self.link.distr, hasconst=False, **kwds)
         self.endog = np.asarray(self.endog, dtype=np.intp)
         n = self.endog.shape[0]
-        self._X = None if self.exog is None else np.ascontiguousarray(self.exog, dtype=float)
+        self._X = None if self.exog is None else np.asarray(self.exog, dtype=float)
         self.k_loc = 0 if self._X is None else self._X.shape[1]
         J = self.k_levels
         if nominal is not None and nominal.shape[1] > 0:
@@ -236,10 +238,6 @@ class OrdinalModel(OrderedModel):
         self.nobs_eff = self.sum_w if self.weight_kind == "frequency" else float(n)
         self.df_resid = self.nobs_eff - self.k_params
         self.cluster = None if cluster is None else np.asarray(cluster)
-        # one-hot (J x n) of the outcome, for per-level sums in one pass
-        self._E = sp.csr_matrix((np.ones(n), (self.endog, np.arange(n))), shape=(J, n), dtype=float)
-        self._top = self.endog == J - 1
-        self._bot = self.endog == 0
         self._iu = np.minimum(self.endog, J - 2)
         self._il = np.maximum(self.endog - 1, 0)
 
@@ -297,25 +295,31 @@ class OrdinalModel(OrderedModel):
         return out
 
     # ---- core evaluation
-    def _etas(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _etas(self, params: np.ndarray, sl: slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
         beta, theta = self._unpack(params)
-        xb = self._linpred(params)
+        X = None if self._X is None else self._X[sl]
+        xb = X @ beta if (X is not None and self.k_loc) else 0.0
+        iu, il = self._iu[sl], self._il[sl]
         if self._Zt is None:
             th = theta[:, 0]
-            eu = th[self._iu] - xb
-            el = th[self._il] - xb
+            eu = th[iu] - xb
+            el = th[il] - xb
         else:
-            eu = np.einsum("ij,ij->i", self._Zt, theta[self._iu]) - xb
-            el = np.einsum("ij,ij->i", self._Zt, theta[self._il]) - xb
-        eu[self._top] = 0.0
-        el[self._bot] = 0.0
+            Zt = self._Zt[sl]
+            eu = np.einsum("ij,ij->i", Zt, theta[iu]) - xb
+            el = np.einsum("ij,ij->i", Zt, theta[il]) - xb
         return eu, el
 
-    def _pieces(self, params: np.ndarray):
-        eu, el = self._etas(params)
+    def _pieces(self, params: np.ndarray, sl: slice = slice(None)):
+        """P(observed level), pdf and pdf' at both bounds, for the rows in ``sl``."""
+        eu, el = self._etas(params, sl)
+        y = self.endog[sl]
+        top = y == self.k_levels - 1
+        bot = y == 0
+        eu[top] = 0.0
+        el[bot] = 0.0
         Fu, Su, fu, du = self.link.evaluate(eu)
         Fl, Sl, fl, dl = self.link.evaluate(el)
-        top, bot = self._top, self._bot
         Fu[top], Su[top], fu[top], du[top] = 1.0, 0.0, 0.0, 0.0
         Fl[bot], Sl[bot], fl[bot], dl[bot] = 0.0, 1.0, 0.0, 0.0
         P = Fu - Fl
@@ -324,84 +328,115 @@ class OrdinalModel(OrderedModel):
             P[tail] = Sl[tail] - Su[tail]
         return P, fu, fl, du, dl
 
+    _BLOCK = 8192
+
     def _evaluate(self, params: np.ndarray, order: int = 2):
-        """Log-likelihood (order 0), with score (1) and Hessian (2)."""
-        P, fu, fl, du, dl = self._pieces(params)
-        w = self._w
-        if not np.all(P > 0.0):
-            ll = -np.inf
+        """Log-likelihood (order 0), with score (1) and Hessian (2).
+
+        Accumulated over blocks of rows (cache-sized temporaries, no ``n x k`` arrays):
+        the Hessian is assembled from per-level sums and ``X' diag(h) X`` products.
+        """
+        params = np.asarray(params, dtype=float)
+        n = self.endog.shape[0]
+        k, p, J, m = self.k_params, self.k_loc, self.k_levels, self.k_thr_cols
+        Jm = J - 1
+        X, Zt, w_all, y_all = self._X, self._Zt, self._w, self.endog
+        ll = 0.0
+        if order >= 1:
+            gb = np.zeros(p)
+            cu = np.zeros((J, m))
+            cl = np.zeros((J, m))
+        if order >= 2:
+            Hbb = np.zeros((p, p))
+            auu = np.zeros((J, m, m))
+            all_ = np.zeros((J, m, m))
+            aul = np.zeros((J, m, m))
+            bu = np.zeros((J, m, p))
+            bl = np.zeros((J, m, p))
+        for s0 in range(0, n, self._BLOCK):
+            sl = slice(s0, min(n, s0 + self._BLOCK))
+            P, fu, fl, du, dl = self._pieces(params, sl)
+            w = w_all[sl]
+            if not np.all(P > 0.0):
+                return -np.inf if order == 0 else (-np.inf, None, None)
+            ll += float(np.dot(w, np.log(P)))
             if order == 0:
-                return ll
-            return ll, None, None
-        ll = float(np.dot(w, np.log(P)))
+                continue
+            y = y_all[sl]
+            nb = y.shape[0]
+            oh = np.zeros((nb, J))  # one-hot of the levels: per-level sums by a small matmul
+            oh[np.arange(nb), y] = 1.0
+            ru = fu / P
+            rl = fl / P
+            su = w * ru
+            sl_ = w * rl
+            Xb = X[sl] if p else None
+            Zb = Zt[sl] if Zt is not None else None
+            if p:
+                gb -= Xb.T @ (su - sl_)
+            if Zb is None:
+                S1 = np.column_stack([su, sl_])
+            else:
+                S1 = np.column_stack([su[:, None] * Zb, sl_[:, None] * Zb])
+            T1 = oh.T @ S1
+            cu += T1[:, :m]
+            cl += T1[:, m:]
+            if order == 1:
+                continue
+            huu = w * (du / P - ru * ru)
+            hll = w * (-dl / P - rl * rl)
+            hul = w * ru * rl
+            if p:
+                hbb = huu + hll + 2.0 * hul
+                Hbb += Xb.T @ (hbb[:, None] * Xb)
+                vu = huu + hul
+                vl = hll + hul
+            if Zb is None:
+                T2 = oh.T @ np.column_stack([huu, hll, hul])
+                auu[:, 0, 0] += T2[:, 0]
+                all_[:, 0, 0] += T2[:, 1]
+                aul[:, 0, 0] += T2[:, 2]
+                if p:
+                    T3 = oh.T @ np.hstack([vu[:, None] * Xb, vl[:, None] * Xb])
+                    bu[:, 0, :] += T3[:, :p]
+                    bl[:, 0, :] += T3[:, p:]
+            else:
+                for a in range(m):
+                    za = Zb[:, a]
+                    for b in range(a, m):
+                        zz = (za * Zb[:, b])[:, None]
+                        T2 = oh.T @ (np.column_stack([huu, hll, hul]) * zz)
+                        auu[:, a, b] += T2[:, 0]
+                        all_[:, a, b] += T2[:, 1]
+                        aul[:, a, b] += T2[:, 2]
+                    if p:
+                        T3 = oh.T @ np.hstack([(vu * za)[:, None] * Xb, (vl * za)[:, None] * Xb])
+                        bu[:, a, :] += T3[:, :p]
+                        bl[:, a, :] += T3[:, p:]
         if order == 0:
             return ll
-        ru = fu / P
-        rl = fl / P
-        su = w * ru
-        sl = w * rl
-        k, p, J, m = self.k_params, self.k_loc, self.k_levels, self.k_thr_cols
         g = np.empty(k)
-        X, Zt, E = self._X, self._Zt, self._E
-        if p:
-            g[:p] = -(X.T @ (su - sl))
-        if Zt is None:
-            cu = E @ su
-            cl = E @ sl
-            g[p:] = cu[:-1] - cl[1:]
-        else:
-            cu = E @ (su[:, None] * Zt)  # J x m
-            cl = E @ (sl[:, None] * Zt)
-            g[p:] = (cu[:-1] - cl[1:]).T.ravel()
+        g[:p] = gb
+        g[p:] = (cu[:-1] - cl[1:]).T.ravel()
         if order == 1:
             return ll, g
-        huu = w * (du / P - ru * ru)
-        hll = w * (-dl / P - rl * rl)
-        hul = w * ru * rl
         H = np.zeros((k, k))
-        if p:
-            hbb = huu + hll + 2.0 * hul
-            H[:p, :p] = X.T @ (hbb[:, None] * X)
-            vu = huu + hul
-            vl = hll + hul
-        Jm = J - 1
-        if Zt is None:
-            auu = E @ huu
-            all_ = E @ hll
-            aul = E @ hul
-            idx = np.arange(Jm)
-            H[p + idx, p + idx] = auu[:-1] + all_[1:]
-            if Jm > 1:
-                H[p + idx[1:], p + idx[:-1]] = aul[1:-1]
-                H[p + idx[:-1], p + idx[1:]] = aul[1:-1]
+        H[:p, :p] = Hbb
+        for a in range(m):
+            for b in range(a, m):
+                for j in range(Jm):
+                    r = p + a * Jm + j
+                    c = p + b * Jm + j
+                    H[r, c] = H[c, r] = auu[j, a, b] + all_[j + 1, a, b]
+                    if j >= 1:
+                        c1 = p + b * Jm + j - 1
+                        r1 = p + a * Jm + j - 1
+                        H[r, c1] = H[c1, r] = aul[j, a, b]
+                        H[r1, c] = H[c, r1] = aul[j, a, b]
             if p:
-                bu = E @ (vu[:, None] * X)  # J x p
-                bl = E @ (vl[:, None] * X)
-                blk = -(bu[:-1] + bl[1:])
-                H[p:, :p] = blk
-                H[:p, p:] = blk.T
-        else:
-            for a in range(m):
-                for b in range(a, m):
-                    zz = Zt[:, a] * Zt[:, b]
-                    auu = E @ (huu * zz)
-                    all_ = E @ (hll * zz)
-                    aul = E @ (hul * zz)
-                    for j in range(Jm):
-                        r = p + a * Jm + j
-                        c = p + b * Jm + j
-                        H[r, c] = H[c, r] = auu[j] + all_[j + 1]
-                        if j >= 1:
-                            c1 = p + b * Jm + j - 1
-                            r1 = p + a * Jm + j - 1
-                            H[r, c1] = H[c1, r] = aul[j]
-                            H[r1, c] = H[c, r1] = aul[j]
-                if p:
-                    bu = E @ ((vu * Zt[:, a])[:, None] * X)
-                    bl = E @ ((vl * Zt[:, a])[:, None] * X)
-                    blk = -(bu[:-1] + bl[1:])
-                    H[p + a * Jm : p + (a + 1) * Jm, :p] = blk
-                    H[:p, p + a * Jm : p + (a + 1) * Jm] = blk.T
+                blk = -(bu[:-1, a, :] + bl[1:, a, :])
+                H[p + a * Jm : p + (a + 1) * Jm, :p] = blk
+                H[:p, p + a * Jm : p + (a + 1) * Jm] = blk.T
         return ll, g, H
 
     # ---- statsmodels likelihood interface (analytic)
@@ -433,8 +468,8 @@ class OrdinalModel(OrderedModel):
         if p:
             out[:, :p] = -(su - sl)[:, None] * self._X
         rows = np.arange(n)
-        hu = np.flatnonzero(~self._top)
-        hl = np.flatnonzero(~self._bot)
+        hu = np.flatnonzero(self.endog != J - 1)
+        hl = np.flatnonzero(self.endog != 0)
         Jm = J - 1
         for a in range(m):
             vu = su if self._Zt is None else su * self._Zt[:, a]
@@ -499,10 +534,10 @@ class OrdinalModel(OrderedModel):
                 break
             step = _newton_step(H, g)
             t = 1.0
-            while True:
+            while True:  # the trial's full evaluation is kept when it is accepted
                 xn = x + t * step
-                lln = self._evaluate(xn, 0)
-                if np.isfinite(lln) and lln >= ll - 1e-13 * abs(ll):
+                lln, gn, Hn = self._evaluate(xn, 2)
+                if gn is not None and lln >= ll - 1e-13 * abs(ll):
                     break
                 t *= 0.5
                 if t < 1e-12:
@@ -510,8 +545,7 @@ class OrdinalModel(OrderedModel):
                     break
             if stalled:
                 break
-            x = xn
-            ll, g, H = self._evaluate(x, 2)
+            x, ll, g, H = xn, lln, gn, Hn
             if np.max(np.abs(t * step)) < 1e-15 * (1.0 + np.max(np.abs(x))):
                 break
         info = {"iterations": it, "stalled": stalled}
@@ -1105,7 +1139,13 @@ def _num_jac(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarr
     return jac
 
 
-def _irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class BinarySplitSeparationError(OrdinalModelError, np.linalg.LinAlgError):
+    """A binary split ``Y > j`` of Brant's test is separated: its logit has no finite MLE."""
+
+
+def _irls_logit(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, split: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
     b = np.zeros(X.shape[1])
     ybar = np.dot(w, y) / w.sum()
     b[0] = np.log(ybar / (1 - ybar))
@@ -1113,11 +1153,19 @@ def _irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray
         pi = special.expit(X @ b)
         g = X.T @ (w * (y - pi))
         Hn = X.T @ ((w * pi * (1 - pi))[:, None] * X)
-        step = np.linalg.solve(Hn, g)
+        try:
+            step = np.linalg.solve(Hn, g)
+        except np.linalg.LinAlgError:
+            break
         b = b + step
         if np.max(np.abs(step)) < 1e-11:
-            break
-    return b, special.expit(X @ b)
+            if np.max(np.abs(b[1:] * np.std(X[:, 1:], axis=0)), initial=0.0) > 15.0:
+                break
+            return b, special.expit(X @ b)
+    raise BinarySplitSeparationError(
+        f"Brant test: the binary logit of {split} does not converge (a category has no "
+        "answers on one side of the split: separation); use nominal_test() instead"
+    )
 
 
 def _brant(res: OrdinalResults) -> pd.DataFrame:
@@ -1129,7 +1177,7 @@ def _brant(res: OrdinalResults) -> pd.DataFrame:
     betas, pis, invI = [], [], []
     for j in range(Jm):
         yj = (m.endog > j).astype(float)
-        b, pi = _irls_logit(X, yj, w)
+        b, pi = _irls_logit(X, yj, w, split=f"Y > {m.labels[j]!s}")
         betas.append(b)
         pis.append(pi)
         invI.append(np.linalg.inv(X.T @ ((w * pi * (1 - pi))[:, None] * X)))
