@@ -116,6 +116,25 @@ def _first_line(source: str) -> str:
     return ""
 
 
+def _source_index(executed: Path, index: int) -> int:
+    """Index in the source notebook of cell ``index`` of the executed one.
+
+    Papermill inserts an ``injected-parameters`` cell (and, after a failure, error banners):
+    they are not counted, so the number matches the notebook the user edits.
+    """
+    try:
+        import nbformat
+
+        nb = nbformat.read(executed, as_version=4)
+    except Exception:  # no partial copy: report papermill's index
+        return index
+    cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    injected = sum(
+        1 for i, c in enumerate(cells[:index]) if "injected-parameters" in c.metadata.get("tags", [])
+    )
+    return index - injected
+
+
 def _swap_into_place(new: Path, final: Path) -> None:
     """Replace ``final`` by ``new``: move the old folder aside, rename, delete the old one."""
     if final.exists():
@@ -301,7 +320,7 @@ class ReportBuilder:
                         cwd=str(tmp),
                     )
                 except PapermillExecutionError as exc:
-                    where = f"cell {exc.cell_index}"
+                    where = f"cell {_source_index(out, exc.cell_index)}"
                     first = _first_line(exc.source)
                     if first:
                         where += f" (`{first}`)"

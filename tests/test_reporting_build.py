@@ -1,0 +1,284 @@
+"""End-to-end tests of the report build: papermill, exports, Chromium PDF, atomic replacement.
+
+Slow (kernels and a browser) but run by default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import papermill
+import pytest
+
+from analysis.reporting import ReportBuildError, build_year, build_years, format_summary
+from analysis.reporting.chromium import find_chromium, launch_args
+
+pytestmark = pytest.mark.slow
+
+FIXTURES = Path(__file__).parent / "notebooks_fixtures"
+NOTEBOOKS = [FIXTURES / "report_a.ipynb", FIXTURES / "report_b.ipynb"]
+FAILING = FIXTURES / "failing.ipynb"
+FAILING_SOURCE = "raise ValueError('model did not converge\\nafter 100 iterations')"
+#: Every markdown heading of the two fixture notebooks, plus the title and provenance.
+HEADINGS_EN = ["Soft-skills survey 2020", "Data quality and answers", "Sample",
+               "Answers to question 2", "Models", "Cross-tabulation", "Notes on the method",
+               "Provenance"]
+
+
+def _raw_year(folder: Path, year: int, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    n = 120
+    df = pd.DataFrame({"role": rng.choice(["agent", "lead", "manager"], n),
+                       "q2": rng.integers(1, 6, n)})
+    path = folder / f"{year}.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("raw")
+    _raw_year(folder, 2020, 1)
+    _raw_year(folder, 2021, 2)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    reports = tmp_path_factory.mktemp("reports")
+    lines: list[str] = []
+    result = build_year(2020, notebooks=NOTEBOOKS, reports_dir=reports, raw_dir=raw_dir,
+                        quiet=True, log=lines.append)
+    return result, reports, lines
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# -- papermill ----------------------------------------------------------------------------
+def test_papermill_runs_fixture_with_parameters_in_venv_kernel(tmp_path: Path) -> None:
+    out = tmp_path / "k.ipynb"
+    papermill.execute_notebook(str(FIXTURES / "kernel_info.ipynb"), str(out),
+                               parameters={"year": 2031}, kernel_name="python3",
+                               progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    executable, year = text.split()
+    # jupyter_client starts the "python3" kernel with the interpreter that runs papermill
+    assert Path(executable).resolve() == Path(sys.executable).resolve()
+    assert year == "2031"
+    assert "injected-parameters" in nb.cells[1].metadata.tags
+
+
+def test_help_notebook_lists_typed_parameters() -> None:
+    info = papermill.inspect_notebook(str(NOTEBOOKS[0]))
+    types = {name: item["inferred_type_name"] for name, item in info.items()}
+    assert types == {"year": "int", "input_path": "str", "lang": "str", "link": "str",
+                     "min_cell": "int", "alpha": "float", "weights": "str", "output_dir": "str"}
+    assert all(item["help"] for item in info.values())
+    cli = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(NOTEBOOKS[0])],
+                         capture_output=True, text=True, check=True).stdout
+    for name in types:
+        assert f"{name}: {types[name]}" in cli
+
+
+# -- a successful build ---------------------------------------------------------------------
+def test_build_layout_and_progress(built) -> None:
+    result, reports, lines = built
+    final = reports / "2020"
+    assert result.report_dir == final
+    assert [p.name for p in result.notebooks] == ["report_a.ipynb", "report_b.ipynb"]
+    assert all(p.exists() for p in (*result.notebooks, *result.researcher_html,
+                                     result.reader_html, result.reader_pdf))
+    assert [p.name for p in result.tables] == ["q2_by_role.csv", "role_by_q2.csv",
+                                               "sample_by_role.csv"]
+    assert [p.name for p in result.figures] == ["q2_by_role.png", "q2_by_role.svg"]
+    assert (final / "provenance.json").exists()
+    assert not (final / "failed").exists()
+    assert sorted(p.name for p in reports.iterdir()) == ["2020"]  # no temporary folder left
+    assert lines[0] == "[2020] 1/2 report_a.ipynb: running"
+    assert any(line.startswith("[2020] 2/2 report_b.ipynb: done in") for line in lines)
+
+
+def test_provenance_of_build(built, raw_dir: Path) -> None:
+    result, _, _ = built
+    prov = result.provenance
+    assert prov["input_sha256"] == hashlib.sha256((raw_dir / "2020.csv").read_bytes()).hexdigest()
+    params = prov["parameters"]
+    assert params["year"] == 2020 and params["lang"] == "en" and params["alpha"] == 0.05
+    assert params["link"] == "logit" and params["min_cell"] == 5  # notebook defaults recorded
+    html = result.reader_html.read_text(encoding="utf-8")
+    assert prov["input_sha256"] in html and prov["git_commit"] in html
+
+
+def test_reader_html_hides_code_and_has_every_heading(built) -> None:
+    result, _, _ = built
+    html = result.reader_html.read_text(encoding="utf-8")
+    body = html[html.index("<body"):]
+    for marker in ("import pandas", "validate_parameters", "save_table(", "SECRET_CODE_MARKER",
+                   "injected-parameters", "must not reach a reader", "jp-InputPrompt",
+                   "hl-ipython3", "jp-CodeMirrorEditor", "In&nbsp;[", "Traceback"):
+        assert marker not in body, marker
+    for heading in HEADINGS_EN:
+        assert f">{heading}" in html, heading
+    toc = html[html.index('<nav class="toc"'):html.index("</nav>")]
+    for heading in HEADINGS_EN[1:]:
+        assert heading in toc
+    assert "<img" in html and "data:image/png;base64" in html  # the figure, embedded
+    researcher = result.researcher_html[0].read_text(encoding="utf-8")
+    assert "hl-ipython3" in researcher and "SECRET_CODE_MARKER" in researcher  # code shown
+
+
+def test_reports_request_nothing_from_the_network(built, tmp_path: Path) -> None:
+    from nbconvert import HTMLExporter
+    from playwright.sync_api import sync_playwright
+
+    result, _, _ = built
+    # a stock nbconvert export (MathJax and require.js from a CDN) shows the check can fail
+    stock = tmp_path / "stock.html"
+    stock.write_text(HTMLExporter().from_filename(str(result.notebooks[0]))[0], encoding="utf-8")
+
+    def load(path: Path, screenshot: Path | None = None) -> tuple[list, list, list]:
+        blocked, failed, errors = [], [], []
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=find_chromium(), args=launch_args())
+            page = browser.new_page()
+
+            def route(r):
+                if r.request.url.startswith(("file:", "data:", "about:", "blob:")):
+                    r.continue_()
+                else:
+                    blocked.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("requestfailed", lambda req: failed.append(req.url))
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            page.wait_for_timeout(300)
+            if screenshot is not None:
+                page.screenshot(path=str(screenshot), full_page=True)
+            browser.close()
+        return blocked, failed, errors
+
+    shot = tmp_path / "reader.png"
+    for html in (result.reader_html, *result.researcher_html):
+        blocked, failed, errors = load(html, shot if html == result.reader_html else None)
+        assert (blocked, failed, errors) == ([], [], []), html.name
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+    blocked, failed, _ = load(stock)
+    assert any("mathjax" in url.lower() or "require" in url.lower() for url in blocked)
+    assert failed
+
+
+def test_pdf_is_a4_and_contains_headings(built) -> None:
+    result, _, _ = built
+    info = subprocess.run(["pdfinfo", str(result.reader_pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    sizes = subprocess.run(["pdfinfo", "-f", "1", "-l", str(pages), str(result.reader_pdf)],
+                           capture_output=True, text=True, check=True).stdout
+    page_sizes = [line for line in sizes.splitlines() if "size:" in line and line.startswith("Page")]
+    assert len(page_sizes) == pages >= 1
+    assert all("(A4)" in line for line in page_sizes)
+    text = subprocess.run(["pdftotext", "-layout", str(result.reader_pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    for heading in HEADINGS_EN:
+        assert heading in text, heading
+    assert "àèéìòù" in text  # Italian letters survive (fonts cover them)
+    assert "import pandas" not in text
+    fonts = subprocess.run(["pdffonts", str(result.reader_pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "DejaVuSans" in fonts
+
+
+def test_second_build_gives_identical_tables_and_figures(built, raw_dir: Path,
+                                                         tmp_path: Path) -> None:
+    first, _, _ = built
+    second = build_year(2020, notebooks=NOTEBOOKS, reports_dir=tmp_path, raw_dir=raw_dir,
+                        quiet=True, pdf=False, log=lambda _: None)
+    assert second.reader_pdf is None
+    for a, b in zip((*first.tables, *first.figures), (*second.tables, *second.figures), strict=True):
+        assert a.name == b.name
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+# -- failures -------------------------------------------------------------------------------
+def test_failing_build_keeps_previous_report(raw_dir: Path, tmp_path: Path) -> None:
+    build_year(2020, notebooks=NOTEBOOKS, reports_dir=tmp_path, raw_dir=raw_dir, quiet=True,
+               pdf=False, log=lambda _: None)
+    before = _files(tmp_path / "2020")
+    with pytest.raises(ReportBuildError) as info:
+        build_year(2020, notebooks=[*NOTEBOOKS, FAILING], reports_dir=tmp_path, raw_dir=raw_dir,
+                   quiet=True, pdf=False, log=lambda _: None)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("2020: notebook failing.ipynb failed at cell 4 "
+                              "(`raise ValueError('model did not converge\\nafter 100 iterations')`): "
+                              "ValueError: model did not converge after 100 iterations")
+    after = _files(tmp_path / "2020")
+    failed = {k: v for k, v in after.items() if k.startswith("failed/")}
+    assert {k: v for k, v in after.items() if not k.startswith("failed/")} == before
+    assert sorted(failed) == ["failed/error.txt", "failed/failing.ipynb"]
+    partial = nbformat.read(tmp_path / "2020" / "failed" / "failing.ipynb", as_version=4)
+    ran = {c.source: c for c in partial.cells if c.cell_type == "code"}
+    assert ran["x = 1 + 1"].execution_count is not None
+    assert any(o.output_type == "error" for o in ran[FAILING_SOURCE].outputs)
+    assert ran["print('never reached')"].execution_count is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2020"]
+    # the next good build removes failed/
+    build_year(2020, notebooks=NOTEBOOKS, reports_dir=tmp_path, raw_dir=raw_dir, quiet=True,
+               pdf=False, log=lambda _: None)
+    assert not (tmp_path / "2020" / "failed").exists()
+
+
+def test_bad_parameter_is_one_line_naming_parameter_error(raw_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ReportBuildError, match=r"report_a.ipynb failed at cell 2 .*"
+                                               r"ParameterError: lang must be 'en' or 'it', got 'fr'"):
+        build_year(2020, notebooks=NOTEBOOKS, parameters={"lang": "fr"}, reports_dir=tmp_path,
+                   raw_dir=raw_dir, quiet=True, pdf=False, log=lambda _: None)
+    assert not (tmp_path / "2020" / "report-2020.html").exists()
+    assert (tmp_path / "2020" / "failed" / "report_a.ipynb").exists()
+
+
+def test_undeclared_parameter_is_refused(raw_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ReportBuildError, match="parameter.s. lnag not declared by any notebook"):
+        build_year(2020, notebooks=NOTEBOOKS, parameters={"lnag": "it"}, reports_dir=tmp_path,
+                   raw_dir=raw_dir, quiet=True, pdf=False, log=lambda _: None)
+
+
+def test_build_years_continues_after_a_failing_year(raw_dir: Path, tmp_path: Path) -> None:
+    outcomes = build_years([2019, 2021], notebooks=NOTEBOOKS, parameters={"lang": "it"},
+                           reports_dir=tmp_path, raw_dir=raw_dir, quiet=True, log=lambda _: None)
+    assert [o.ok for o in outcomes.values()] == [False, True]
+    assert "no raw export for year 2019" in outcomes[2019].message
+    assert outcomes[2021].result.reader_pdf.exists()
+    html = outcomes[2021].result.reader_html.read_text(encoding="utf-8")
+    assert "Indagine sulle soft skill 2021" in html and ">Indice<" in html and "Provenienza" in html
+    summary = format_summary(outcomes).splitlines()
+    assert summary[0].startswith("2019  FAILED  no raw export") and summary[1].startswith("2021  ok")
+
+
+# -- the nbconvert entry point ----------------------------------------------------------------
+def test_jupyter_nbconvert_to_chromiumpdf(built, tmp_path: Path) -> None:
+    result, _, _ = built
+    src = tmp_path / "nb.ipynb"
+    src.write_bytes(result.notebooks[1].read_bytes())
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "chromiumpdf", str(src)],
+                   capture_output=True, text=True, check=True)
+    pdf = tmp_path / "nb.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Cross-tabulation" in text and "pd.crosstab" in text  # full notebook, code shown
