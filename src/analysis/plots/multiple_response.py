@@ -1,0 +1,137 @@
+"""Question 1: ranking of the options with Wilson whiskers, and the co-occurrence heatmap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from analysis.codebook import Codebook
+from analysis.plots.style import ACCENT, house_style, wrap
+from analysis.stats._common import get_codebook
+from analysis.stats.disclosure import MIN_BASE_PCT, MIN_CELL
+from analysis.stats.multiple_response import multiple_response
+
+__all__ = ["ranking", "cooccurrence_heatmap"]
+
+
+def ranking(
+    df: pd.DataFrame,
+    question: str = "q1_skills",
+    *,
+    weights: str | np.ndarray | pd.Series | None = None,
+    lang: str = "it",
+    min_cell: int = MIN_CELL,
+    alpha: float = 0.05,
+    wrap_width: int = 30,
+    codebook: Codebook | None = None,
+) -> Figure:
+    """Horizontal bars of % of respondents per option, sorted, with Wilson interval whiskers.
+
+    Options resting on 1..min_cell-1 respondents are drawn without a value label; with a
+    base under 10 no bar is drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    cb = get_codebook(codebook)
+    r = multiple_response(
+        df, question, weights=weights, lang=lang, min_cell=min_cell, alpha=alpha, codebook=cb
+    )
+    t = r.table.sort_values("pct_respondents", ascending=True, kind="mergesort").reset_index(
+        drop=True
+    )
+    base = int(t["base_respondents_n"].iloc[0]) if len(t) else 0
+    hidden = bool(min_cell and min_cell > 1 and base < MIN_BASE_PCT)
+    with house_style():
+        fig = Figure(figsize=(7, 0.9 + 0.38 * len(t)), layout="constrained")
+        ax = fig.add_subplot(1, 1, 1)
+        y = np.arange(len(t))
+        if not hidden:
+            pct = t["pct_respondents"].to_numpy()
+            err = np.vstack([pct - t["ci_low"].to_numpy(), t["ci_high"].to_numpy() - pct])
+            ax.barh(y, pct, color=ACCENT, height=0.65)
+            ax.errorbar(pct, y, xerr=err, fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
+            for yi, s in enumerate(t["pct_display"]):
+                if s:
+                    ax.text(t["ci_high"].iloc[yi] + 1.5, yi, s, va="center", fontsize=7)
+        ax.set_yticks(y)
+        ax.set_yticklabels([wrap(lbl, wrap_width) for lbl in t["label"]])
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(
+            f"% dei rispondenti (n={base}); barre: intervallo di Wilson al {100 * (1 - alpha):.0f}%"
+            if lang == "it"
+            else f"% of respondents (n={base}); whiskers: {100 * (1 - alpha):.0f}% Wilson interval"
+        )
+        var = cb[question]
+        ax.set_title(wrap(f"Q{var.number}. {var.text(lang)}" if var.number else var.text(lang), 60))
+    return fig
+
+
+def cooccurrence_heatmap(
+    df: pd.DataFrame,
+    question: str = "q1_skills",
+    *,
+    weights: str | np.ndarray | pd.Series | None = None,
+    lang: str = "it",
+    min_cell: int = MIN_CELL,
+    wrap_width: int = 22,
+    codebook: Codebook | None = None,
+) -> Figure:
+    """Heatmap of the % of respondents choosing both options (diagonal: the option itself).
+
+    Cells hidden by disclosure control are left blank.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    cb = get_codebook(codebook)
+    r = multiple_response(df, question, weights=weights, lang=lang, min_cell=min_cell, codebook=cb)
+    order = r.table.sort_values("pct_respondents", ascending=False, kind="mergesort")[
+        "option"
+    ].tolist()
+    labels = dict(zip(r.table["option"], r.table["label"], strict=True))
+    co = r.cooccurrence
+    m = co.pivot(index="option_a", columns="option_b", values="pct_respondents").loc[order, order]
+    base = int(r.picks["respondents"].iloc[0])
+    if min_cell and min_cell > 1 and base < MIN_BASE_PCT:
+        m[:] = np.nan
+    with house_style():
+        k = len(order)
+        fig = Figure(figsize=(2.5 + 0.55 * k, 1.8 + 0.5 * k), layout="constrained")
+        ax = fig.add_subplot(1, 1, 1)
+        mask = m.isna().to_numpy() | np.triu(np.ones((k, k), dtype=bool), k=1)
+        sns.heatmap(
+            m.astype(float),
+            mask=mask,
+            ax=ax,
+            cmap="Purples",
+            vmin=0,
+            vmax=100,
+            annot=True,
+            fmt=".0f",
+            annot_kws={"fontsize": 7},
+            cbar_kws={"label": "% dei rispondenti" if lang == "it" else "% of respondents"},
+            square=True,
+            linewidths=0.5,
+            linecolor="white",
+        )
+        ticks = [wrap(labels[o], wrap_width) for o in order]
+        ax.set_xticks(np.arange(k) + 0.5)
+        ax.set_xticklabels(ticks, rotation=90)
+        ax.set_yticks(np.arange(k) + 0.5)
+        ax.set_yticklabels(ticks, rotation=0)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        var = cb[question]
+        ax.set_title(
+            wrap(
+                (f"Scelte insieme (n={base})" if lang == "it" else f"Chosen together (n={base})")
+                + f" — Q{var.number}" * (var.number is not None),
+                60,
+            )
+        )
+    return fig
