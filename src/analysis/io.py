@@ -410,29 +410,6 @@ def _fatal(path: Path, message: str, row: int | None = None) -> SurveyDataError:
 # -- CSV ----------------------------------------------------------------------------
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise _fatal(path, f"starts with a UTF-8 mark but is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise _fatal(path, "starts with a UTF-16 mark but is not UTF-16") from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise _fatal(
-            path, f"not a text file in UTF-8 or cp1252 (undecodable byte at position {exc.start})"
-        ) from None
-
-
 def _first_record(text: str, delimiter: str) -> list[str]:
     sample = text[:65536]
     try:
@@ -452,31 +429,100 @@ def _sniff_delimiter(text: str, index: dict[str, _Field]) -> str:
     return best
 
 
+_CHUNK = 20_000
+_STRING = pd.StringDtype("pyarrow")
+
+
+def _encodings(data: bytes) -> list[tuple[str, int]]:
+    """Candidate (encoding, bytes to skip) for a CSV, most likely first."""
+    if data.startswith(codecs.BOM_UTF8):
+        return [("utf-8-sig", 3)]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return [("utf-16", 0)]
+    return [("utf-8", 0), ("cp1252", 0)]
+
+
 def _read_csv(path: Path, data: bytes, index: dict[str, _Field]):
-    text, encoding = _decode(path, data)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
+    """Parse a CSV record by record (exact field counts and spreadsheet rows).
+
+    Memory stays near the file's size: records are gathered in chunks and stored as Arrow
+    strings, so no Python object per cell survives a chunk.
+    """
+    if not data.strip() or data.strip() in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         raise _fatal(path, "empty file: no header and no answers")
-    delimiter = _sniff_delimiter(text, index)
+    candidates = _encodings(data)
+    for i, (encoding, skip) in enumerate(candidates):
+        sample = data[skip : skip + 65536].decode("utf-16" if encoding == "utf-16" else encoding, errors="replace")
+        delimiter = _sniff_delimiter(sample.lstrip("\ufeff"), index)
+        try:
+            header, frame, problems = _parse_csv(path, data, skip, encoding, delimiter)
+        except UnicodeDecodeError as exc:
+            if i + 1 < len(candidates):
+                continue
+            raise _fatal(
+                path, f"not a text file in UTF-8 or cp1252 (undecodable byte at position {exc.start})"
+            ) from None
+        return header, frame, encoding, delimiter, problems
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _parse_csv(path: Path, data: bytes, skip: int, encoding: str, delimiter: str):
+    stream = _io.TextIOWrapper(_io.BytesIO(data[skip:] if skip else data), encoding=encoding, newline="")
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
     problems: list[Problem] = []
-    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
-    rows: list[list[str]] = []
+    chunk: list[list[str]] = []
     numbers: list[int] = []
+    parts: list[pd.DataFrame] = []
+    width = 0
     record = 0
+
+    def flush() -> None:
+        if not chunk:
+            return
+        cols = {c: pd.Series(list(values), dtype=_STRING) for c, values in enumerate(zip(*chunk, strict=True))}
+        part = pd.DataFrame(cols)
+        for c in part.columns:
+            part[c] = part[c].mask(part[c].eq(""))
+        parts.append(part)
+        chunk.clear()
+
     try:
         for fields in reader:
             record += 1
             if header is None:
+                if fields and fields[0].startswith("\ufeff"):
+                    fields[0] = fields[0][1:]
                 if not "".join(fields).strip():
                     continue  # leading blank lines
                 header = fields
+                width = len(header)
                 continue
             if not "".join(fields).strip():
                 continue
-            rows.append(fields)
+            if len(fields) != width:
+                what = "fewer" if len(fields) < width else "more"
+                problems.append(
+                    Problem(
+                        "error",
+                        path.name,
+                        record,
+                        None,
+                        str(len(fields)),
+                        f"{width} fields",
+                        f"has {len(fields)} fields, {what} than the header's {width} "
+                        + (
+                            "(truncated file or a line cut mid-record?)"
+                            if what == "fewer"
+                            else "(stray delimiter or unquoted text?)"
+                        ),
+                    )
+                )
+                fields = (fields + [""] * width)[:width]
+            chunk.append(fields)
             numbers.append(record)
+            if len(chunk) >= _CHUNK:
+                flush()
     except csv.Error as exc:
         problems.append(
             Problem(
@@ -489,33 +535,15 @@ def _read_csv(path: Path, data: bytes, index: dict[str, _Field]):
                 f"the file ends inside a quoted field (truncated file?): {exc}; this row and any after it were not read",
             )
         )
+    flush()
     if header is None:
         raise _fatal(path, "empty file: no header and no answers")
-    width = len(header)
-    fixed: list[list[str]] = []
-    for fields, row in zip(rows, numbers, strict=True):
-        if len(fields) != width:
-            what = "fewer" if len(fields) < width else "more"
-            problems.append(
-                Problem(
-                    "error",
-                    path.name,
-                    row,
-                    None,
-                    str(len(fields)),
-                    f"{width} fields",
-                    f"has {len(fields)} fields, {what} than the header's {width} "
-                    + ("(truncated file or a line cut mid-record?)" if what == "fewer" else "(stray delimiter or unquoted text?)"),
-                )
-            )
-            fields = (fields + [""] * width)[:width]
-        fixed.append(fields)
-    frame = pd.DataFrame(fixed, columns=range(width), dtype=object) if fixed else pd.DataFrame(columns=range(width), dtype=object)
+    if parts:
+        frame = pd.concat(parts, ignore_index=True)
+    else:
+        frame = pd.DataFrame({c: pd.Series([], dtype=_STRING) for c in range(width)})
     frame.index = pd.Index(numbers, name="row", dtype="int64")
-    for c in frame.columns:
-        col = frame[c]
-        frame[c] = col.where(col.ne(""), np.nan)
-    return header, frame, encoding, delimiter, problems
+    return header, frame, problems
 
 
 # -- XLSX ---------------------------------------------------------------------------
@@ -946,7 +974,11 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if values.empty:
         return out
-    is_dt = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat"))
+    if isinstance(values.dtype, pd.StringDtype):
+        is_dt = pd.Series(False, index=values.index)
+    else:
+        is_dt = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat"))
+        is_dt = is_dt.fillna(False).astype(bool)
     if is_dt.any():
         out[is_dt] = pd.to_datetime(values[is_dt], errors="coerce").astype("datetime64[ns]")
     text = values[~is_dt & values.notna()].astype(str).str.strip()
