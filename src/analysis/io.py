@@ -32,7 +32,7 @@ Examples
 >>> from analysis.codebook import load_codebook
 >>> var = load_codebook()["q1_skills"]
 >>> split_multiple("Empatia, Flessibilità, capacità di adattamento;Pazienza", var)
-(['empathy', 'flexibility', 'patience'], [])
+(['empathy', 'patience', 'flexibility'], [])
 """
 
 from __future__ import annotations
