@@ -1,0 +1,69 @@
+"""Reader views of the tidy tables: the protected display columns, readable headers.
+
+The tidy tables of :mod:`analysis.stats` carry both the exact figures (for researchers)
+and their protected display strings (``n_display``, ``pct_display``); these helpers pick
+the display strings for a report, so a hidden cell can never reach a reader by accident.
+
+Example
+-------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"label": ["Yes", "No"], "n_display": ["12", "<5"],
+...                   "pct_display": ["80%", ""], "ci_low": [55.0, 2.0], "ci_high": [93.0, 45.0],
+...                   "suppressed": ["", "primary"], "pct_hidden": [False, True]})
+>>> reader_view(t, lang="en")["95% CI"].tolist()
+['55–93%', '']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+__all__ = ["reader_view"]
+
+_HEADERS = {
+    "en": {"label": "Answer", "n_display": "n", "pct_display": "%", "ci": "95% CI"},
+    "it": {"label": "Risposta", "n_display": "n", "pct_display": "%", "ci": "IC 95%"},
+}
+
+
+def _hidden(table: pd.DataFrame) -> pd.Series:
+    hidden = pd.Series(False, index=table.index)
+    if "suppressed" in table.columns:
+        hidden |= table["suppressed"].fillna("").astype(str).str.len() > 0
+    if "pct_hidden" in table.columns:
+        hidden |= table["pct_hidden"].fillna(True).astype(bool)
+    return hidden
+
+
+def reader_view(
+    table: pd.DataFrame, by: str | Sequence[str] | None = None, *, lang: str = "en"
+) -> pd.DataFrame:
+    """The protected, readable view of a frequency-style table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`~analysis.stats.frequencies`, :func:`~analysis.stats.multiple_response`
+        (``.table``) or :func:`~analysis.stats.trend` (``.table``): needs ``label``,
+        ``n_display``, ``pct_display`` and, optionally, ``ci_low``/``ci_high`` (in %).
+    by : str or list of str, optional
+        Group columns to keep in front.
+    lang : {"en", "it"}
+        Language of the headers.
+
+    Returns
+    -------
+    DataFrame
+        Group columns, answer, n, % and the interval (blank where the cell or its
+        percentage is hidden by disclosure control).
+    """
+    heads = _HEADERS.get(lang, _HEADERS["en"])
+    groups = [by] if isinstance(by, str) else list(by or [])
+    out = table[groups + ["label", "n_display", "pct_display"]].copy()
+    if {"ci_low", "ci_high"} <= set(table.columns):
+        ci = table["ci_low"].map("{:.0f}".format) + "–" + table["ci_high"].map("{:.0f}%".format)
+        out[heads["ci"]] = ci.where(~_hidden(table), "")
+    out = out.rename(columns={k: v for k, v in heads.items() if k in out.columns})
+    return out.reset_index(drop=True)
