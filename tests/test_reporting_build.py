@@ -282,3 +282,23 @@ def test_jupyter_nbconvert_to_chromiumpdf(built, tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Cross-tabulation" in text and "pd.crosstab" in text  # full notebook, code shown
+
+
+def test_cli_run_builds_and_reports_exit_codes(raw_dir: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture) -> None:
+    import argparse
+
+    from analysis import config
+    from analysis.reporting import runner
+
+    monkeypatch.setattr(config, "RAW_DIR", raw_dir)
+    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path)
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", FIXTURES)
+    monkeypatch.setattr(runner, "discover_notebooks", lambda folder=None: list(NOTEBOOKS))
+    code = runner.cli_run(argparse.Namespace(year=[2021, 2019], all=False, quiet=True))
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0].startswith("2021  ok") and out[1].startswith("2019  FAILED")
+    assert out[2] == str(tmp_path / "2021" / "report-2021.html")
+    assert out[3] == str(tmp_path / "2021" / "report-2021.pdf")

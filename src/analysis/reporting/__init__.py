@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
         YearOutcome,
         build_year,
         build_years,
+        cli_run,
         discover_notebooks,
         format_summary,
     )
@@ -47,6 +48,7 @@ __all__ = [
     "available_years",
     "build_year",
     "build_years",
+    "cli_run",
     "discover_notebooks",
     "find_chromium",
     "format_summary",
@@ -66,6 +68,7 @@ _LAZY = {
     "YearOutcome": "runner",
     "build_year": "runner",
     "build_years": "runner",
+    "cli_run": "runner",
     "discover_notebooks": "runner",
     "format_summary": "runner",
 }

@@ -5,11 +5,13 @@ Both carry a one-line message meant for a user; the CLI prints ``str(exc)`` and 
 
 from __future__ import annotations
 
+from analysis.errors import SurveyError
+
 __all__ = ["ReportingError", "ParameterError", "ReportBuildError", "ChromiumNotFoundError"]
 
 
-class ReportingError(Exception):
-    """Base class of the errors raised while building reports."""
+class ReportingError(SurveyError):
+    """Base class of the errors raised while building reports (a :class:`SurveyError`)."""
 
 
 class ParameterError(ReportingError, ValueError):

@@ -110,7 +110,7 @@ def validate_parameters(
     link : {"logit", "probit", "cloglog", "loglog", "cauchit"}
         Link function of the ordinal models.
     min_cell : int
-        Smallest cell count shown (disclosure control), an integer >= 1.
+        Smallest cell count shown (disclosure control), an integer >= 0 (0 turns it off).
     alpha : float
         Significance level, strictly between 0 and 1.
     weights : str or Path, optional
@@ -174,11 +174,11 @@ def validate_parameters(
     link = link.strip().lower()
 
     # min_cell
-    bad_min_cell = ParameterError(f"min_cell must be a whole number >= 1, got {min_cell!r}")
+    bad_min_cell = ParameterError(f"min_cell must be a whole number >= 0, got {min_cell!r}")
     if isinstance(min_cell, bool) or not isinstance(min_cell, numbers.Real):
         raise bad_min_cell
     mc = float(min_cell)
-    if not math.isfinite(mc) or mc != int(mc) or mc < 1:
+    if not math.isfinite(mc) or mc != int(mc) or mc < 0:
         raise bad_min_cell
     min_cell = int(mc)
 

@@ -47,6 +47,7 @@ __all__ = [
     "ReportBuilder",
     "build_year",
     "build_years",
+    "cli_run",
     "discover_notebooks",
     "format_summary",
     "KERNEL_NAME",
@@ -490,3 +491,35 @@ def format_summary(outcomes: dict[int, YearOutcome]) -> str:
         detail = o.message.split(": ", 1)[1] if o.message.startswith(f"{year}: ") else o.message
         lines.append(f"{year}  {'ok' if o.ok else 'FAILED':6}  {detail}")
     return "\n".join(lines)
+
+
+def cli_run(args: object) -> int:
+    """``softskills run``: build the years of ``args`` and print one line per year.
+
+    ``args`` has ``year`` (list of int or None), ``all`` (bool) and ``quiet`` (bool). Without
+    ``--year`` or ``--all`` the default year is built. Prints the summary and the reader HTML /
+    PDF of each built year on stdout, progress on stderr.
+
+    Returns
+    -------
+    int
+        0 when every year was built, 1 when a year failed, 2 when there is nothing to build.
+    """
+    from .parameters import available_years
+
+    years = list(getattr(args, "year", None) or [])
+    if getattr(args, "all", False):
+        years = sorted(set(years) | set(available_years()))
+        if not years:
+            print(f"softskills run: no raw export in {config.RAW_DIR}", file=sys.stderr)
+            return 2
+    if not years:
+        years = [config.DEFAULT_YEAR]
+    outcomes = build_years(years, quiet=bool(getattr(args, "quiet", False)))
+    print(format_summary(outcomes))
+    for outcome in outcomes.values():
+        if outcome.ok and outcome.result is not None:
+            print(outcome.result.reader_html)
+            if outcome.result.reader_pdf is not None:
+                print(outcome.result.reader_pdf)
+    return 0 if all(o.ok for o in outcomes.values()) else 1
