@@ -229,3 +229,13 @@ COMMITTED = sorted((ROOT / "notebooks").glob("*.ipynb"))
 @pytest.mark.parametrize("path", COMMITTED, ids=[p.name for p in COMMITTED])
 def test_committed_notebooks_are_clean(path: Path) -> None:
     assert notebook_problems(path) == []
+
+
+@pytest.mark.parametrize("module", ["parameters", "provenance", "html", "outputs", "checks"])
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"analysis.reporting.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
