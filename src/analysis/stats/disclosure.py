@@ -15,6 +15,9 @@ Rules (on by default, ``min_cell=5``; ``min_cell=0`` turns them off):
    single feasible value, one more cell next to it is hidden.
 3. No percentage on an (unweighted) base under ``min_base_pct`` (10), nor for a hidden cell.
 4. Bases under ``flag_base`` (30) are flagged.
+5. A base that is the sum of a published base and a hidden cell (the base including
+   "don't know" next to the base of the scale answers) is withheld: it would give the
+   hidden cell away. It is shown only where that cell is shown.
 
 Every protected table carries ``DataFrame.attrs["disclosure"]`` (a plain dict) and
 :func:`disclosure_note` turns it into the sentence a report prints.
@@ -274,6 +277,7 @@ def disclosure_info(
     low_bases: int = 0,
     hidden_pct_bases: int = 0,
     unprotected: int = 0,
+    withheld_bases: int = 0,
     scope: str = "cells",
 ) -> dict[str, Any]:
     """The dict stored in ``DataFrame.attrs["disclosure"]``."""
@@ -289,6 +293,7 @@ def disclosure_info(
         "low_bases": int(low_bases),
         "hidden_pct_bases": int(hidden_pct_bases),
         "unprotected": int(unprotected),
+        "withheld_bases": int(withheld_bases),
         "scope": scope,
     }
 
@@ -300,7 +305,14 @@ def merge_disclosure(infos: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         return disclosure_info(min_cell=0)
     out = dict(infos[0])
     for extra in infos[1:]:
-        for key in ("primary", "secondary", "low_bases", "hidden_pct_bases", "unprotected"):
+        for key in (
+            "primary",
+            "secondary",
+            "low_bases",
+            "hidden_pct_bases",
+            "unprotected",
+            "withheld_bases",
+        ):
             out[key] = out.get(key, 0) + extra.get(key, 0)
         out["applied"] = out["applied"] or extra.get("applied", False)
         out["min_cell"] = max(out["min_cell"], extra.get("min_cell", 0))
@@ -357,6 +369,11 @@ def disclosure_note(obj: Any, lang: str = "it") -> str:
             f"; nessuna percentuale è mostrata su una base inferiore a {b} rispondenti; "
             f"le basi inferiori a {f} sono segnalate."
         )
+        if info.get("withheld_bases"):
+            txt += (
+                ' La base comprensiva dei "non so" non è indicata dove renderebbe ricavabile '
+                "un conteggio nascosto."
+            )
         if info.get("unprotected"):
             txt += f" Attenzione: {info['unprotected']} celle restano ricavabili dai totali pubblicati."
         return txt
@@ -367,6 +384,11 @@ def disclosure_note(obj: Any, lang: str = "it") -> str:
             f"so that {'it cannot' if p == 1 else 'they cannot'} be recovered from the totals"
         )
     txt += f"; no percentage is shown on a base under {b} respondents; bases under {f} are flagged."
+    if info.get("withheld_bases"):
+        txt += (
+            ' The base including "don\'t know" is not shown where it would give a hidden '
+            "count away."
+        )
     if info.get("unprotected"):
         txt += (
             f" Warning: {info['unprotected']} cells remain recoverable from the published totals."

@@ -135,21 +135,37 @@ def tabulate_codes(
 
 def _suppress_with_dk(
     n: np.ndarray, dk_n: np.ndarray | None, min_cell: int
-) -> tuple[np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Suppression pattern of a ``groups x (scale codes + don't know)`` table.
+
+    Published sums: the base of every group (answers on the scale: it is the base of
+    the percentages, and the sum of the scale cells anyway) and, with groups, the
+    column totals (the one-way table of the same question), don't know included.
+
+    The base *including* don't know is not an independent sum: it equals the scale
+    base plus the don't-know count, so next to the scale base it would give that count
+    away. It is published (third value, per group) only where the don't-know cell is
+    shown, where it adds nothing an attacker does not already know.
+    """
     g, k = n.shape
     if dk_n is None:
-        st = suppress_cells(n, min_cell)
-        return st, None
+        return suppress_cells(n, min_cell), None, np.ones(g, dtype=bool)
     table = np.column_stack([n, dk_n])
-    idx = np.arange(g * (k + 1)).reshape(g, k + 1)
-    cons = []
-    for i in range(g):
-        cons.append(idx[i, :k])  # the base (answers on the scale) is shown
-        cons.append(idx[i, :])  # answered incl. don't know: known from other tables
-    if g > 1:
-        cons += [idx[:, j] for j in range(k + 1)]
-    st = suppress_cells(table, min_cell, cons)
-    return st[:, :k], st[:, k]
+    st = suppress_cells(table, min_cell, _dk_constraints(g, k))
+    return st[:, :k], st[:, k], st[:, k] == ""
+
+
+def _dk_constraints(groups: int, codes: int) -> list[np.ndarray]:
+    """Published sums of a ``groups x (codes + 1)`` table whose last column is don't know.
+
+    One constraint per group (its scale cells: the base of the percentages) and, with
+    more than one group, one per column (scale codes and don't know), as flat indices.
+    """
+    idx = np.arange(groups * (codes + 1)).reshape(groups, codes + 1)
+    cons = [idx[i, :codes] for i in range(groups)]
+    if groups > 1:
+        cons += [idx[:, j] for j in range(codes + 1)]
+    return cons
 
 
 def _frequencies_one(
@@ -165,7 +181,7 @@ def _frequencies_one(
     t = tabulate_codes(df, column, by, w, cb)
     res: Resolved = t["res"]
     n, est, groups = t["n"], t["est"], t["groups"]
-    st, st_dk = _suppress_with_dk(n, t["dk_n"], min_cell)
+    st, st_dk, incl_shown = _suppress_with_dk(n, t["dk_n"], min_cell)
     labels = res.labels(lang)
     dk_label = (
         res.variable.dont_know[0].label(lang)
@@ -197,6 +213,7 @@ def _frequencies_one(
                     "n_eff": neff,
                     "pct_base": "answers on the scale (don't know excluded)",
                     "suppressed": st[i, j],
+                    "base_shown": True,
                 }
             )
         if t["dk_n"] is not None:
@@ -222,16 +239,24 @@ def _frequencies_one(
                     "n_eff": neff_all,
                     "pct_base": "all answers (don't know included)",
                     "suppressed": st_dk[i],
+                    "base_shown": bool(incl_shown[i]),
                 }
             )
     out = pd.DataFrame(rows)
-    return _finish(out, min_cell, weighted=w is not None, scope=column)
+    return _finish(out, min_cell, weighted=w is not None, scope=column, keys=by)
 
 
-def _finish(out: pd.DataFrame, min_cell: int, *, weighted: bool, scope: str) -> pd.DataFrame:
+def _finish(
+    out: pd.DataFrame, min_cell: int, *, weighted: bool, scope: str, keys: Sequence[str] = ()
+) -> pd.DataFrame:
     """Display columns and the disclosure attrs of a tidy count table."""
     applied = bool(min_cell and min_cell > 1)
-    hide_pct = (out["suppressed"] != "") | (applied & (out["base_n"] < MIN_BASE_PCT))
+    if "base_shown" not in out.columns:
+        out["base_shown"] = True
+    out["base_shown"] = out["base_shown"].astype(bool)
+    hide_pct = (
+        (out["suppressed"] != "") | ~out["base_shown"] | (applied & (out["base_n"] < MIN_BASE_PCT))
+    )
     out["low_base"] = out["base_n"] < FLAG_BASE
     out["pct_hidden"] = hide_pct
     dec = 0
@@ -242,15 +267,20 @@ def _finish(out: pd.DataFrame, min_cell: int, *, weighted: bool, scope: str) -> 
     out["pct_display"] = [
         "" if h or np.isnan(p) else f"{p:.0f}%" for p, h in zip(out["pct"], hide_pct, strict=True)
     ]
+    out["base_display"] = [
+        str(int(b)) if shown else ""
+        for b, shown in zip(out["base_n"], out["base_shown"], strict=True)
+    ]
     out["weighted"] = weighted
     bases = out.drop_duplicates(
-        subset=[c for c in out.columns if c in ("column", "base_n")] + ["pct_base"]
+        subset=[*keys, *(c for c in out.columns if c in ("column", "base_n")), "pct_base"]
     )
     out.attrs["disclosure"] = disclosure_info(
         out["suppressed"].to_numpy(),
         min_cell=min_cell,
         low_bases=int((bases["base_n"] < FLAG_BASE).sum()),
         hidden_pct_bases=int((applied & (bases["base_n"] < MIN_BASE_PCT)).sum()),
+        withheld_bases=int((~out["base_shown"]).sum()),
         scope=scope,
     )
     return out
@@ -295,9 +325,14 @@ def frequencies(
         One row per group x answer (don't know last, ``is_dk=True``): ``column``,
         ``code``, ``label``, ``n`` (unweighted), ``count`` (weighted), ``pct``,
         ``ci_low``, ``ci_high`` (in %), ``base_n``, ``base``, ``n_eff``, ``pct_base``
-        (which base the percentage is on), ``suppressed``, ``low_base``,
-        ``pct_hidden``, ``n_display``, ``pct_display``, ``weighted``;
+        (which base the percentage is on), ``suppressed``, ``base_shown``, ``low_base``,
+        ``pct_hidden``, ``n_display``, ``pct_display``, ``base_display``, ``weighted``;
         ``attrs["disclosure"]`` says which rule was applied.
+
+        The base of the scale answers is always shown. The base including don't know
+        (on the don't-know row) is shown only where the don't-know count is shown:
+        next to the scale base it would give a hidden count away (``base_shown`` is
+        False and ``base_display`` empty there; ``base_n`` keeps the exact figure).
     """
     cb = get_codebook(codebook)
     byl = as_list(by)
@@ -347,6 +382,8 @@ def _summary_one(
         values = np.arange(1, len(res.codes) + 1, dtype=float)
     ww = np.ones(len(df)) if w is None else w
     applied = bool(min_cell and min_cell > 1)
+    # the don't-know count is protected exactly as in frequencies() of the same groups
+    _, st_dk, _ = _suppress_with_dk(t["n"], t["dk_n"], min_cell)
     rows = []
     for i, grp in enumerate(t["groups"]):
         mask = (
@@ -360,6 +397,7 @@ def _summary_one(
         row = {**dict(zip(by, grp, strict=True)), "column": column, "n": nb, "n_eff": neff}
         if t["dk_n"] is not None:
             row["dk_n"] = int(t["dk_n"][i])
+            row["dk_display"] = format_count(t["dk_n"][i], st_dk[i], min_cell)
         if nb:
             m = float(np.average(x, weights=wv))
             var = float(np.average((x - m) ** 2, weights=wv))
@@ -410,7 +448,7 @@ def _summary_one(
     out = out.drop(columns=["top_n", "bottom_n"])
     out["weighted"] = w is not None
     out.attrs["disclosure"] = disclosure_info(
-        None,
+        st_dk,
         min_cell=min_cell,
         low_bases=int(out["low_base"].sum()),
         hidden_pct_bases=hidden,
@@ -435,13 +473,15 @@ def scale_summary(
     Don't-know answers are left out of the scale (their count is ``dk_n``). The mean
     interval is a t interval (weighted: on the Kish effective n); the box shares have
     Wilson intervals. With disclosure control on, statistics on a base under 10 are not
-    shown, nor a box share resting on 1..min_cell-1 respondents.
+    shown, nor a box share resting on 1..min_cell-1 respondents, and the don't-know
+    count is shown in ``dk_display`` protected as in :func:`frequencies` (``"<5"`` or
+    ``"x"``); ``dk_n`` keeps the exact count for researchers.
 
     Returns
     -------
     DataFrame
         One row per group (and battery item): ``column``, ``n``, ``n_eff``, ``dk_n``,
-        ``mean``, ``sd``, ``mean_ci_low``, ``mean_ci_high``, ``median``, ``top2_pct``,
+        ``dk_display`` (questions with don't know), ``mean``, ``sd``, ``mean_ci_low``, ``mean_ci_high``, ``median``, ``top2_pct``,
         ``top2_ci_low``, ``top2_ci_high``, ``bottom2_pct`` (+ CI), ``low_base``, ``weighted``.
     """
     cb = get_codebook(codebook)
