@@ -25,5 +25,6 @@ lab: setup
 	@$(BIN)/jupyter lab --notebook-dir=notebooks
 
 benchmark: setup setup-system
+	@$(BIN)/python benchmarks/validate_100k.py
 	@$(BIN)/python benchmarks/ordinal_fit.py
 	@$(BIN)/python benchmarks/report_build.py
