@@ -152,3 +152,15 @@ def test_threshold_is_parameter(min_cell):
     counts = np.array([[min_cell - 1, min_cell, 100]])
     status = suppress_cells(counts, min_cell=min_cell)
     assert status[0, 0] == PRIMARY and status[0, 1] == SECONDARY
+
+
+def test_withheld_base_counted_and_explained():
+    from analysis.stats.disclosure import merge_disclosure
+
+    info = disclosure_info(np.array([PRIMARY]), withheld_bases=1)
+    assert info["withheld_bases"] == 1
+    assert merge_disclosure([info, info])["withheld_bases"] == 2
+    assert 'including "don\'t know" is not shown' in disclosure_note(info, "en")
+    assert '"non so" non è indicata' in disclosure_note(info, "it")
+    plain = disclosure_info(np.array([PRIMARY]))
+    assert "don't know" not in disclosure_note(plain, "en")

@@ -6,7 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from _prepared_factory import make_prepared
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
+from scipy.optimize import linprog
 from statsmodels.stats.proportion import proportion_confint
 
 from analysis.errors import SurveyUsageError
@@ -146,3 +149,196 @@ def test_unordered_question_rejected_for_scale_summary(df):
         scale_summary(df, "q5_assessment")
     with pytest.raises(SurveyUsageError, match="not in the data"):
         frequencies(df, "q9_missing")
+
+
+# --- disclosure control of the don't-know row and the two bases ---------------------------
+
+CODES = [1, 2, 3, 4, 5]
+
+
+def table_frame(counts) -> pd.DataFrame:
+    """Respondents whose q2_relevance answers give ``counts`` (groups x 5 codes + don't know).
+
+    Every group also gets one respondent who skipped the question (neither a code nor
+    don't know), so the don't-know-inclusive base is not the group size.
+    """
+    counts = np.atleast_2d(np.asarray(counts, dtype=int))
+    grp, ans, dk = [], [], []
+    for g, row in enumerate(counts):
+        for code, k in zip(CODES, row[:5], strict=True):
+            grp += [f"g{g}"] * k
+            ans += [code] * k
+            dk += [False] * k
+        grp += [f"g{g}"] * (row[5] + 1)
+        ans += [None] * (row[5] + 1)
+        dk += [True] * row[5] + [False]
+    return pd.DataFrame(
+        {
+            "grp": grp,
+            "q2_relevance": pd.Categorical(ans, categories=CODES, ordered=True),
+            "q2_relevance_dk": dk,
+        }
+    )
+
+
+def _pct_value(text: str) -> float | None:
+    return float(text.rstrip("%")) if text else None
+
+
+def attack_frequencies(t: pd.DataFrame, counts: np.ndarray, min_cell: int, *, integer: bool):
+    """Independent attack on everything a frequencies(by="grp") table shows.
+
+    Unknowns: every cell (groups x 5 codes + don't know). Known: the shown counts; "<m"
+    cells lie in 1..m-1, "x" cells are >= 0; every shown base (``base_display``) is the
+    sum of its cells (scale cells, or scale cells + don't know on the don't-know row);
+    every shown percentage, rounded to a whole percent, bounds its cell relative to its
+    base; with groups, the column totals (the one-way table) are assumed known too.
+    Returns {(group, column): (min, max)} of every hidden cell (integer programming
+    when ``integer``, else its linear relaxation).
+    """
+    g, c = counts.shape
+    nv = g * c
+    bounds, a_eq, b_eq, a_ub, b_ub = [], [], [], [], []
+    groups = list(t["grp"].unique()) if "grp" in t.columns else [None]
+    assert groups == ([None] if g == 1 and "grp" not in t.columns else [f"g{i}" for i in range(g)])
+    for gi, name in enumerate(groups):
+        rows = (t if name is None else t[t["grp"] == name]).reset_index(drop=True)
+        assert len(rows) == c
+        for j, r in rows.iterrows():
+            disp = r["n_display"]
+            if disp == "x":
+                bounds.append((0, None))
+            elif disp.startswith("<"):
+                bounds.append((1, int(disp[1:]) - 1))
+            else:
+                bounds.append((float(disp), float(disp)))
+            members = np.zeros(nv)
+            members[gi * c : gi * c + (c if r["is_dk"] else c - 1)] = 1
+            if r["base_display"] != "":
+                a_eq.append(members)
+                b_eq.append(float(r["base_display"]))
+            p = _pct_value(r["pct_display"])
+            if p is not None:
+                cell = np.zeros(nv)
+                cell[gi * c + j] = 100
+                a_ub.append(cell - (p + 0.5) * members)
+                b_ub.append(0.0)
+                a_ub.append((p - 0.5) * members - cell)
+                b_ub.append(0.0)
+    if g > 1:
+        for j in range(c):
+            col = np.zeros(nv)
+            col[j::c] = 1
+            a_eq.append(col)
+            b_eq.append(float(counts[:, j].sum()))
+    kw = {}
+    if a_eq:
+        kw.update(A_eq=np.array(a_eq), b_eq=np.array(b_eq))
+    if a_ub:
+        kw.update(A_ub=np.array(a_ub), b_ub=np.array(b_ub))
+    if integer:
+        kw["integrality"] = np.ones(nv)
+    out = {}
+    hidden = [k for k, disp in enumerate(t["n_display"]) if not disp.isdigit()]
+    for k in hidden:
+        e = np.zeros(nv)
+        e[k] = 1
+        lo = linprog(e, bounds=bounds, method="highs", **kw)
+        hi = linprog(-e, bounds=bounds, method="highs", **kw)
+        assert lo.status == 0 and hi.status == 0, (lo.message, hi.message)
+        out[divmod(k, c)] = (lo.fun, -hi.fun)
+    return out
+
+
+def test_dk_under_min_cell_does_not_hide_the_scale():
+    # regression: 2022 q2_relevance, scale 5, 10, 47, 82, 59 (base 203) and don't know 3.
+    # Both bases together (206 - 203) gave the don't know away; the escalation then hid
+    # every cell of the table.
+    counts = np.array([[5, 10, 47, 82, 59, 3]])
+    t = frequencies(table_frame(counts), "q2_relevance", lang="en")
+    scale, dk = t[~t["is_dk"]], t[t["is_dk"]].iloc[0]
+    assert scale["n_display"].tolist() == ["5", "10", "47", "82", "59"]
+    assert (scale["suppressed"] == "").all()
+    assert scale["pct_display"].tolist() == ["2%", "5%", "23%", "40%", "29%"]
+    assert (scale["base_display"] == "203").all() and scale["base_shown"].all()
+    assert dk["n_display"] == "<5" and dk["suppressed"] == "primary"
+    assert dk["pct_display"] == "" and dk["base_display"] == "" and not dk["base_shown"]
+    # the exact figures stay in the tidy columns for researchers
+    assert dk["n"] == 3 and dk["base_n"] == 206
+    info = t.attrs["disclosure"]
+    assert (info["primary"], info["secondary"], info["withheld_bases"]) == (1, 0, 1)
+    assert "don't know" in disclosure_note(t, "en") and "non so" in disclosure_note(t, "it")
+    ((lo, hi),) = attack_frequencies(t, counts, 5, integer=True).values()
+    assert (lo, hi) == (1, 4)
+
+
+def test_dk_shown_keeps_both_bases():
+    counts = np.array([[5, 10, 47, 82, 59, 12]])
+    t = frequencies(table_frame(counts), "q2_relevance", lang="en")
+    assert (t["suppressed"] == "").all() and t["base_shown"].all()
+    dk = t[t["is_dk"]].iloc[0]
+    assert dk["base_display"] == "215" and dk["pct_display"] == "6%"
+    assert t.attrs["disclosure"]["withheld_bases"] == 0
+    assert "don't know" not in disclosure_note(t, "en")
+
+
+def test_by_groups_dk_protected_without_escalation():
+    # 2022 q2_relevance by service: in_house 1, 4, 29, 49, 31 | dk 2; outsourcing
+    # 4, 6, 18, 33, 28 | dk 1 (both don't-know counts small, their column total 3)
+    counts = np.array([[1, 4, 29, 49, 31, 2], [4, 6, 18, 33, 28, 1]])
+    t = frequencies(table_frame(counts), "q2_relevance", by="grp", lang="en")
+    shown = t["n_display"].to_numpy().reshape(2, 6)
+    assert shown.tolist() == [
+        ["<5", "<5", "29", "49", "31", "<5"],
+        ["<5", "x", "18", "33", "28", "<5"],
+    ]
+    assert t.loc[~t["is_dk"], "base_display"].tolist() == ["114"] * 5 + ["89"] * 5
+    assert t.loc[t["is_dk"], "base_display"].tolist() == ["", ""]
+    for lo, hi in attack_frequencies(t, counts, 5, integer=True).values():
+        assert hi - lo >= 1
+
+
+def test_scale_summary_dk_protected_like_frequencies():
+    counts = np.array([[1, 4, 29, 49, 31, 2], [4, 6, 18, 33, 28, 12]])
+    d = table_frame(counts)
+    s = scale_summary(d, "q2_relevance", by="grp")
+    f = frequencies(d, "q2_relevance", by="grp")
+    assert s["dk_n"].tolist() == [2, 12]
+    assert s["dk_display"].tolist() == f.loc[f["is_dk"], "n_display"].tolist()
+    # 2 is under min_cell, and 12 alone in the don't-know column would give it away
+    assert s["dk_display"].tolist() == ["<5", "x"]
+    assert s.attrs["disclosure"]["primary"] == 1 and s.attrs["disclosure"]["secondary"] == 1
+    one = scale_summary(table_frame([[5, 10, 47, 82, 59, 3]]), "q2_relevance")
+    assert one["dk_display"].tolist() == ["<5"] and one["n"].tolist() == [203]
+    off = scale_summary(d, "q2_relevance", by="grp", min_cell=0)
+    assert off["dk_display"].tolist() == ["2", "12"]
+
+
+def full_tables():
+    cell = st.one_of(st.integers(0, 6), st.integers(0, 40))
+    return st.integers(1, 3).flatmap(
+        lambda g: st.lists(st.lists(cell, min_size=6, max_size=6), min_size=g, max_size=g)
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=full_tables(), min_cell=st.sampled_from([3, 5]))
+def test_nothing_hidden_is_recoverable_from_the_table(table, min_cell):
+    counts = np.array(table, dtype=int)
+    t = frequencies(table_frame(counts), "q2_relevance", by="grp", min_cell=min_cell)
+    shown = t["n_display"].to_numpy().reshape(counts.shape)
+    # every small non-zero count is hidden
+    small = (counts > 0) & (counts < min_cell)
+    assert np.isin(shown[small], [f"<{min_cell}", "x"]).all()
+    # the don't-know-inclusive base is shown exactly where the don't-know count is
+    dk_rows = t[t["is_dk"]]
+    assert (dk_rows["base_shown"] == (dk_rows["suppressed"] == "")).all()
+    # protection is guaranteed when every published sum is itself at least min_cell
+    # (a scale base or column total of 1..min_cell-1 is a small count in its own right)
+    sums = list(counts[:, :5].sum(axis=1))
+    if counts.shape[0] > 1:
+        sums += list(counts.sum(axis=0))
+    if any(0 < s < min_cell for s in sums):
+        return
+    for lo, hi in attack_frequencies(t, counts, min_cell, integer=True).values():
+        assert hi - lo >= 1, (counts, shown)
