@@ -68,6 +68,10 @@ def _rss_mb() -> float:
 
 def _child(engine: str, n: int, repeats: int, conn) -> None:
     try:
+        if engine == "fit_ordinal":
+            import analysis.ordinal  # noqa: F401  (imports are not part of the timed fit)
+        else:
+            import statsmodels.miscmodels.ordinal_model  # noqa: F401
         df = simulate(n)
         rss_before = _rss_mb()
         times = []

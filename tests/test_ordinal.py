@@ -545,3 +545,16 @@ def test_bad_inputs(survey):
         fit_ordinal(FORMULA, data=survey, weights="weight", weight_kind="analytic")
     with pytest.raises(OrdinalModelError, match="brant_test is defined for the logit link"):
         fit_ordinal(FORMULA, data=survey, link="probit").brant_test()
+
+
+def test_unused_middle_level_dropped_and_labels_kept(survey):
+    d = survey[survey["relevance"].astype(int) != 3].copy()
+    with pytest.warns(UserWarning, match=r"level\(s\) 3 chosen by nobody"):
+        res = fit_ordinal(FORMULA, data=d)
+    assert list(res.thresholds.index) == ["1|2", "2|4", "4|5"]
+    assert list(res.predict_proba(d.head(2)).columns) == [1, 2, 4, 5]
+    d["relevance"] = d["relevance"].cat.rename_categories(["none", "low", "mid", "high", "top"])
+    with pytest.warns(UserWarning, match="'mid'"):
+        res2 = fit_ordinal(FORMULA, data=d)
+    assert list(res2.thresholds.index) == ["none|low", "low|high", "high|top"]
+    np.testing.assert_allclose(res2.params, res.params, atol=1e-12)
