@@ -581,10 +581,15 @@ def _make_results(model: OrdinalModel, x, ll, g, H, grad_tol, info):
         ev = np.full(k, np.nan)
     posdef = bool(np.all(ev > 0))
     cond = float(ev.max() / ev.min()) if posdef else np.inf
+    cov_model = None
     if posdef:
-        cov_model = np.linalg.inv(neg)
-        cov_model = (cov_model + cov_model.T) / 2
-    else:
+        try:
+            cov_model = np.linalg.inv(neg)
+            cov_model = (cov_model + cov_model.T) / 2
+        except np.linalg.LinAlgError:  # numerically singular although no eigenvalue is <= 0
+            posdef = False
+            cond = np.inf
+    if cov_model is None:
         cov_model = np.linalg.pinv(neg)
     # robust / design-based covariance
     if model.cluster is not None or model.weight_kind == "survey":
@@ -996,11 +1001,24 @@ class OrdinalResults(OrderedResults):
                 "p": np.nan,
             }
         ]
+        not_estimable = []
         for term in spec["loc_terms"]:
             nom = spec["nominal_terms"] + [term]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", OrdinalWarning)
-                r = _refit(self, nominal="~ " + " + ".join(nom))
+                try:
+                    r = _refit(self, nominal="~ " + " + ".join(nom))
+                except (OrdinalModelError, np.linalg.LinAlgError):
+                    r = None
+            if r is None or not r.converged:
+                # Threshold-specific effects of a sparse term (a level with no answers on one
+                # side of a threshold) are not identifiable: no likelihood-ratio test for it.
+                not_estimable.append(term)
+                rows.append(
+                    {"term": term, "df": np.nan, "loglik": np.nan, "aic": np.nan,
+                     "lrt": np.nan, "p": np.nan}
+                )
+                continue
             df = r.k_params - self.k_params
             lrt = 2.0 * (r.llf - self.llf)
             rows.append(
@@ -1012,6 +1030,15 @@ class OrdinalResults(OrderedResults):
                     "lrt": lrt,
                     "p": stats.chi2.sf(lrt, df) if df > 0 else np.nan,
                 }
+            )
+        if not_estimable:
+            warnings.warn(
+                "nominal_test: the model with threshold-specific effects of "
+                + ", ".join(repr(t) for t in not_estimable)
+                + " did not converge (too few answers in some level of the term at some "
+                "threshold); their test is reported as NaN",
+                OrdinalWarning,
+                stacklevel=2,
             )
         return pd.DataFrame(rows)
 
