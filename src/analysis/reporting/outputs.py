@@ -48,6 +48,7 @@ def save_table(
     *,
     index: bool = False,
     float_format: str = FLOAT_FORMAT,
+    protect: bool = True,
 ) -> Path:
     """Write ``df`` to ``output_dir/tables/NAME.csv`` deterministically.
 
@@ -63,6 +64,9 @@ def save_table(
     index : bool, default False
         Write the index as the first column(s).
     float_format : str, default ``"%.6g"``
+    protect : bool, default True
+        Blank the exact figures of cells hidden by disclosure control
+        (:func:`analysis.stats.protect_table`); False only for internal use.
 
     Returns
     -------
@@ -73,6 +77,10 @@ def save_table(
     folder = Path(output_dir) / TABLES_SUBDIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{stem}.csv"
+    if protect:  # a table that leaves the package carries only what disclosure control shows
+        from analysis.stats.views import protect_table
+
+        df = protect_table(df)
     text = df.to_csv(index=index, float_format=float_format, lineterminator="\n")
     path.write_bytes(text.encode("utf-8"))
     return path

@@ -17,9 +17,10 @@ from analysis.stats.likert import frequencies, scale_summary
 from analysis.stats.multiple_response import MultipleResponseResult, multiple_response
 from analysis.stats.sample import sample_note, sample_summary
 from analysis.stats.trends import TrendResult, trend
-from analysis.stats.views import reader_view
+from analysis.stats.views import protect_table, reader_view
 
 __all__ = [
+    "protect_table",
     "reader_view",
     "TrendResult",
     "sample_note",

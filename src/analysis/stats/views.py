@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-__all__ = ["reader_view"]
+__all__ = ["protect_table", "reader_view"]
 
 _HEADERS = {
     "en": {"label": "Answer", "n_display": "n", "pct_display": "%", "ci": "95% CI"},
@@ -66,4 +66,51 @@ def reader_view(
         ci = table["ci_low"].map("{:.0f}".format) + "–" + table["ci_high"].map("{:.0f}%".format)
         out[heads["ci"]] = ci.where(~_hidden(table), "")
     out = out.rename(columns={k: v for k, v in heads.items() if k in out.columns})
-    return out.reset_index(drop=True)
+    out.index = [""] * len(out)  # no row numbers in a report
+    return out
+
+
+#: Exact figures that a hidden cell must not carry out of the package.
+_CELL_FIGURES = ("n", "count", "pct", "ci_low", "ci_high", "pct_respondents", "pct_responses",
+                 "row_pct", "col_pct")
+_PCT_FIGURES = ("pct", "ci_low", "ci_high", "pct_respondents", "pct_responses", "row_pct", "col_pct")
+_BASE_FIGURES = ("base_n", "base", "n_eff")
+
+
+def protect_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Blank the exact figures that disclosure control hides, for a table that leaves the package.
+
+    The tidy tables keep exact counts next to their display strings (for researchers working
+    inside the package, ``min_cell=0`` aside); a table written to a report (CSV) must carry only
+    what the reader may see. Rows flagged in ``suppressed`` lose their counts, percentages and
+    intervals; rows with ``pct_hidden`` lose percentages and intervals; a withheld base
+    (``base_shown`` False) loses ``base_n``/``base``/``n_eff``; ``dk_n`` follows ``dk_display``.
+    A table without these columns is returned unchanged (a copy).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [12, 3], "pct": [80.0, 20.0], "suppressed": ["", "primary"],
+    ...                   "n_display": ["12", "<5"]})
+    >>> protect_table(t)["n"].tolist()
+    [12.0, nan]
+    """
+    out = table.copy()
+    if "suppressed" in out.columns:
+        hidden = out["suppressed"].fillna("").astype(str).str.len() > 0
+        for col in _CELL_FIGURES:
+            if col in out.columns:
+                out[col] = out[col].astype(float).where(~hidden)
+    if "pct_hidden" in out.columns:
+        hidden = out["pct_hidden"].fillna(True).astype(bool)
+        for col in _PCT_FIGURES:
+            if col in out.columns:
+                out[col] = out[col].astype(float).where(~hidden)
+    if "base_shown" in out.columns:
+        shown = out["base_shown"].fillna(False).astype(bool)
+        for col in _BASE_FIGURES:
+            if col in out.columns:
+                out[col] = out[col].astype(float).where(shown)
+    if {"dk_n", "dk_display"} <= set(out.columns):
+        exact = out["dk_display"].astype(str).str.fullmatch(r"\d+")
+        out["dk_n"] = out["dk_n"].astype(float).where(exact)
+    return out
