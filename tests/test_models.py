@@ -151,3 +151,28 @@ def test_forest_plot_draws_one_interval_per_term() -> None:
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert dict(zip(labels, ticks, strict=True)) == {"Term X": 1, "z": 0}  # first term on top
     assert sum(len(ax.lines) >= 1 for ax in fig.axes) == 2
+
+
+def test_nominal_test_reports_nan_for_a_term_it_cannot_estimate() -> None:
+    """A level that never answers above the first threshold: its threshold-specific model does
+    not exist; nominal_test says so (NaN + warning) instead of crashing, and still tests the rest."""
+    from analysis.ordinal import OrdinalWarning, fit_ordinal
+
+    rng = np.random.default_rng(5)
+    n = 400
+    group = rng.choice(["a", "b", "c"], size=n, p=[0.47, 0.47, 0.06])
+    x = rng.normal(size=n)
+    latent = 0.8 * x + rng.logistic(size=n)
+    y = np.digitize(latent, [-1.5, 0.0, 1.5]) + 1
+    # a sparse group that never answers 1 or 2: fine for one effect, but its effect at the
+    # first threshold diverges when effects may differ across thresholds
+    y[group == "c"] = rng.choice([3, 4], size=int((group == "c").sum()))
+    data = pd.DataFrame({"y": pd.Categorical(y, ordered=True), "group": group, "x": x})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_ordinal("y ~ group + x", data=data)
+    with pytest.warns(OrdinalWarning, match="group"):
+        table = res.nominal_test()
+    rows = table.set_index("term")
+    assert np.isnan(rows.loc["group", "lrt"]) and np.isnan(rows.loc["group", "p"])
+    assert np.isfinite(rows.loc["x", "lrt"]) and rows.loc["x", "df"] == 2
