@@ -27,6 +27,21 @@ from analysis.stats.likert import expand_columns, frequencies
 __all__ = ["likert_diverging"]
 
 
+_NOUNS = {  # Italian noun and its gender ending
+    "segments": ("Segmenti", "i", "Segments"),
+    "bars": ("Barre", "e", "Bars"),
+    "cells": ("Celle", "e", "Cells"),
+}
+
+
+def _hidden_note(min_cell: int, lang: str, what: str = "segments") -> str:
+    """Figure note for values left out by disclosure control."""
+    it, g, en = _NOUNS[what]
+    if lang == "it":
+        return f"{it} con meno di {min_cell} rispondenti (o nascost{g} per proteggerli): non mostrat{g}"
+    return f"{en} under {min_cell} respondents (or hidden to protect them) are not shown"
+
+
 def _item_label(df: pd.DataFrame, column: str, cb: Codebook, lang: str, single: bool) -> str:
     res = resolve(df, column, cb)
     if res.variable is None:
@@ -108,8 +123,10 @@ def likert_diverging(
 
     overall = table(None)
     scale = overall[~overall["is_dk"]]
+    # shown cells only: the order of the items must not reveal a hidden percentage
+    shown_pct = scale["pct"].where(~scale["pct_hidden"].astype(bool), 0.0)
     pos_share = (
-        scale.assign(pos=scale["code"].isin(codes[k - half :]) * scale["pct"])
+        scale.assign(pos=scale["code"].isin(codes[k - half :]) * shown_pct)
         .groupby("column")["pos"]
         .sum()
     )
@@ -134,6 +151,7 @@ def likert_diverging(
             ratios += [5.0, 0.8] if has_dk else [5.0]
         gs = fig.add_gridspec(1, len(ratios), width_ratios=ratios)
         y = np.arange(len(order))
+        any_hidden = False
         for gi, grp in enumerate(groups):
             step = 2 if has_dk else 1
             ax = fig.add_subplot(gs[0, gi * step])
@@ -155,15 +173,25 @@ def likert_diverging(
                         -99, yi + 0.42, n_txt, ha="left", va="center", fontsize=6.5, color="#555555"
                     )
                 dk = rows[rows["is_dk"]]
-                dk_vals.append(np.nan if hidden or dk.empty else float(dk["pct"].iloc[0]))
+                dk_hidden = not dk.empty and bool(dk["pct_hidden"].iloc[0])
+                any_hidden |= dk_hidden and not hidden
+                dk_vals.append(
+                    np.nan if hidden or dk.empty or dk_hidden else float(dk["pct"].iloc[0])
+                )
                 if hidden or base_n == 0:
                     continue
                 pct = np.array([float(sc.loc[c, "pct"]) for c in codes])
-                supp = [sc.loc[c, "suppressed"] != "" for c in codes]
-                neu = pct[half] if neutral else 0.0
+                # a cell whose percentage is hidden is left out of the bar altogether:
+                # neither its length nor the position of its neighbours may encode it
+                supp = np.array([bool(sc.loc[c, "pct_hidden"]) for c in codes])
+                any_hidden |= bool(supp.any())
+                shown = np.where(supp, 0.0, pct)
+                neu = shown[half] if neutral else 0.0
                 # negative side: code half-1 next to zero, then outwards
                 left = -neu / 2
                 for j in range(half - 1, -1, -1):
+                    if supp[j]:
+                        continue
                     ax.barh(
                         yi,
                         -pct[j],
@@ -173,7 +201,7 @@ def likert_diverging(
                         linewidth=0.5,
                         height=0.7,
                     )
-                    if pct[j] >= label_threshold and not supp[j]:
+                    if pct[j] >= label_threshold:
                         ax.text(
                             left - pct[j] / 2,
                             yi,
@@ -184,7 +212,7 @@ def likert_diverging(
                         )
                     left -= pct[j]
                 neg_end = left
-                if neutral:
+                if neutral and not supp[half]:
                     for side in (-1, 1):
                         ax.barh(
                             yi,
@@ -195,10 +223,12 @@ def likert_diverging(
                             linewidth=0.5,
                             height=0.7,
                         )
-                    if neu >= label_threshold and not supp[half]:
+                    if neu >= label_threshold:
                         ax.text(0, yi, f"{neu:.0f}", ha="center", va="center", fontsize=7)
                 right = neu / 2
                 for j in range(k - half, k):
+                    if supp[j]:
+                        continue
                     ax.barh(
                         yi,
                         pct[j],
@@ -208,7 +238,7 @@ def likert_diverging(
                         linewidth=0.5,
                         height=0.7,
                     )
-                    if pct[j] >= label_threshold and not supp[j]:
+                    if pct[j] >= label_threshold:
                         ax.text(
                             right + pct[j] / 2,
                             yi,
@@ -218,25 +248,28 @@ def likert_diverging(
                             fontsize=7,
                         )
                     right += pct[j]
-                neg_total, pos_total = pct[:half].sum(), pct[k - half :].sum()
-                ax.text(
-                    neg_end - 2,
-                    yi,
-                    f"{neg_total:.0f}%",
-                    ha="right",
-                    va="center",
-                    fontsize=7,
-                    fontweight="bold",
-                )
-                ax.text(
-                    right + 2,
-                    yi,
-                    f"{pos_total:.0f}%",
-                    ha="left",
-                    va="center",
-                    fontsize=7,
-                    fontweight="bold",
-                )
+                # a side total including a hidden cell would give it away (total minus
+                # the shown labels): it is not printed
+                if not supp[:half].any():
+                    ax.text(
+                        neg_end - 2,
+                        yi,
+                        f"{pct[:half].sum():.0f}%",
+                        ha="right",
+                        va="center",
+                        fontsize=7,
+                        fontweight="bold",
+                    )
+                if not supp[k - half :].any():
+                    ax.text(
+                        right + 2,
+                        yi,
+                        f"{pct[k - half :].sum():.0f}%",
+                        ha="left",
+                        va="center",
+                        fontsize=7,
+                        fontweight="bold",
+                    )
             ax.set_xlim(-100, 100)
             ax.set_ylim(-0.6, len(order) - 0.4)
             ax.axvline(0, color="black", linewidth=0.6)
@@ -251,8 +284,9 @@ def likert_diverging(
                 ax.set_title(wrap(str(glabel), 40))
             if has_dk:
                 dax = fig.add_subplot(gs[0, gi * step + 1], sharey=ax)
-                vals = np.nan_to_num(np.array(dk_vals), nan=0.0)
-                dax.barh(y, vals, color=DK_COLOUR, height=0.7)
+                vals = np.array(dk_vals)
+                drawn = ~np.isnan(vals)  # hidden or undrawn items: no bar at all
+                dax.barh(y[drawn], vals[drawn], color=DK_COLOUR, height=0.7)
                 for yi, v in enumerate(dk_vals):
                     if not np.isnan(v):
                         dax.text(v + 2, yi, f"{v:.0f}%", va="center", fontsize=7)
@@ -265,7 +299,9 @@ def likert_diverging(
                     "Non so" if lang == "it" else "Don't know", fontsize=8, fontweight="normal"
                 )
         handles = [Patch(facecolor=colours[j], label=scale_labels[j]) for j in range(k)]
-        fig.legend(handles=handles, loc="outside lower center", ncol=k)
+        legend = fig.legend(handles=handles, loc="outside lower center", ncol=k)
+        if any_hidden:
+            legend.set_title(_hidden_note(min_cell, lang), prop={"size": 7, "style": "italic"})
         same = len({c.partition("__")[0] for c in cols}) == 1
         if title is None and not single and same and res0.variable is not None:
             title = res0.variable.text(lang)
