@@ -154,6 +154,20 @@ def fit_statistics(fits: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _test_rows(outcome: str, test: str, table: pd.DataFrame, statistic: str) -> pd.DataFrame:
+    """Rows ``outcome, term, test, df, statistic, p`` from a test table of the engine."""
+    return pd.DataFrame(
+        {
+            "outcome": outcome,
+            "term": table["term"].to_numpy(),
+            "test": test,
+            "df": table["df"].to_numpy(dtype=float),
+            "statistic": table[statistic].to_numpy(dtype=float),
+            "p": table["p"].to_numpy(dtype=float),
+        }
+    )
+
+
 def proportional_odds_table(fits: Mapping[str, Any]) -> pd.DataFrame:
     """Likelihood-ratio (``nominal_test``) and Brant tests of proportional odds, per outcome and term.
 
@@ -167,18 +181,7 @@ def proportional_odds_table(fits: Mapping[str, Any]) -> pd.DataFrame:
     for outcome, res in fits.items():
         lr = res.nominal_test()
         lr = lr[lr["term"] != "<none>"]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "outcome": outcome,
-                    "term": lr["term"].to_numpy(),
-                    "test": "LR",
-                    "df": lr["df"].to_numpy(dtype=float),
-                    "statistic": lr["lrt"].to_numpy(dtype=float),
-                    "p": lr["p"].to_numpy(dtype=float),
-                }
-            )
-        )
+        frames.append(_test_rows(outcome, "LR", lr, statistic="lrt"))
         if res.link != "logit":
             continue  # Brant's test is defined for the logit link only
         try:
@@ -192,18 +195,7 @@ def proportional_odds_table(fits: Mapping[str, Any]) -> pd.DataFrame:
                 stacklevel=2,
             )
             continue
-        frames.append(
-            pd.DataFrame(
-                {
-                    "outcome": outcome,
-                    "term": brant["term"].to_numpy(),
-                    "test": "Brant",
-                    "df": brant["df"].to_numpy(dtype=float),
-                    "statistic": brant["chi2"].to_numpy(dtype=float),
-                    "p": brant["p"].to_numpy(dtype=float),
-                }
-            )
-        )
+        frames.append(_test_rows(outcome, "Brant", brant, statistic="chi2"))
     return pd.concat(frames, ignore_index=True)
 
 

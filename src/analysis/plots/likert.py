@@ -53,6 +53,28 @@ def _item_label(df: pd.DataFrame, column: str, cb: Codebook, lang: str, single: 
     return res.variable.text(lang)
 
 
+_BAR = {"edgecolor": "white", "linewidth": 0.5, "height": 0.7}
+
+
+def _draw_side(ax, yi, start, sign, indices, pct, supp, colours, label_threshold) -> float:
+    """Draw one side of a diverging bar outwards from ``start``; return where it ends.
+
+    ``sign`` is -1 for the negative side and +1 for the positive one; hidden cells
+    (``supp``) are skipped so that neither their length nor their neighbours' positions
+    encode them.
+    """
+    edge = start
+    for j in indices:
+        if supp[j]:
+            continue
+        ax.barh(yi, sign * pct[j], left=edge, color=colours[j], **_BAR)
+        if pct[j] >= label_threshold:
+            ax.text(edge + sign * pct[j] / 2, yi, f"{pct[j]:.0f}", ha="center", va="center",
+                    fontsize=7)
+        edge += sign * pct[j]
+    return edge
+
+
 def likert_diverging(
     df: pd.DataFrame,
     variables: str | Sequence[str],
@@ -187,67 +209,19 @@ def likert_diverging(
                 any_hidden |= bool(supp.any())
                 shown = np.where(supp, 0.0, pct)
                 neu = shown[half] if neutral else 0.0
-                # negative side: code half-1 next to zero, then outwards
-                left = -neu / 2
-                for j in range(half - 1, -1, -1):
-                    if supp[j]:
-                        continue
-                    ax.barh(
-                        yi,
-                        -pct[j],
-                        left=left,
-                        color=colours[j],
-                        edgecolor="white",
-                        linewidth=0.5,
-                        height=0.7,
-                    )
-                    if pct[j] >= label_threshold:
-                        ax.text(
-                            left - pct[j] / 2,
-                            yi,
-                            f"{pct[j]:.0f}",
-                            ha="center",
-                            va="center",
-                            fontsize=7,
-                        )
-                    left -= pct[j]
-                neg_end = left
+                # negative side: code half-1 next to zero, then outwards; positive side
+                # from the neutral half onwards. Hidden cells take no room at all.
+                neg_end = _draw_side(
+                    ax, yi, -neu / 2, -1, range(half - 1, -1, -1), pct, supp, colours, label_threshold
+                )
                 if neutral and not supp[half]:
                     for side in (-1, 1):
-                        ax.barh(
-                            yi,
-                            side * neu / 2,
-                            left=0,
-                            color=colours[half],
-                            edgecolor="white",
-                            linewidth=0.5,
-                            height=0.7,
-                        )
+                        ax.barh(yi, side * neu / 2, left=0, color=colours[half], **_BAR)
                     if neu >= label_threshold:
                         ax.text(0, yi, f"{neu:.0f}", ha="center", va="center", fontsize=7)
-                right = neu / 2
-                for j in range(k - half, k):
-                    if supp[j]:
-                        continue
-                    ax.barh(
-                        yi,
-                        pct[j],
-                        left=right,
-                        color=colours[j],
-                        edgecolor="white",
-                        linewidth=0.5,
-                        height=0.7,
-                    )
-                    if pct[j] >= label_threshold:
-                        ax.text(
-                            right + pct[j] / 2,
-                            yi,
-                            f"{pct[j]:.0f}",
-                            ha="center",
-                            va="center",
-                            fontsize=7,
-                        )
-                    right += pct[j]
+                right = _draw_side(
+                    ax, yi, neu / 2, 1, range(k - half, k), pct, supp, colours, label_threshold
+                )
                 # a side total including a hidden cell would give it away (total minus
                 # the shown labels): it is not printed
                 if not supp[:half].any():
