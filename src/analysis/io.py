@@ -53,6 +53,7 @@ import pandas as pd
 
 from analysis.codebook import Codebook, Variable, load_codebook
 from analysis.errors import Problem, SurveyDataError, SurveyUsageError
+from analysis.ingest.dates import parse_timestamps
 
 __all__ = [
     "RawExport",
@@ -63,22 +64,7 @@ __all__ = [
     "normalize_text",
     "split_multiple",
     "parse_timestamps",
-    "TIMESTAMP_FORMATS",
 ]
-
-#: Timestamp formats tried in order (Google Forms Italian / English UI, ISO, Excel text).
-TIMESTAMP_FORMATS: tuple[str, ...] = (
-    "%d/%m/%Y %H.%M.%S",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H.%M",
-    "%d/%m/%Y %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%d/%m/%Y",
-    "%Y-%m-%d",
-)
 
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\t\r\n"), " ")
 _QUOTES = str.maketrans(
@@ -955,42 +941,6 @@ def _assemble(path, year, fmt, encoding, delimiter, header, frame, problems, cb,
         problems=problems,
         codebook=cb,
     )
-
-
-# ------------------------------------------------------------------------------------
-# timestamps
-
-
-def parse_timestamps(values: pd.Series) -> pd.Series:
-    """Parse submission times written as text (any of :data:`TIMESTAMP_FORMATS`) or datetimes.
-
-    Unparseable values become ``NaT``. Vectorised: each format is tried on the whole column.
-
-    Examples
-    --------
-    >>> parse_timestamps(pd.Series(["12/03/2020 10.22.31", "ieri"])).tolist()
-    [Timestamp('2020-03-12 10:22:31'), NaT]
-    """
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if values.empty:
-        return out
-    if isinstance(values.dtype, pd.StringDtype):
-        is_dt = pd.Series(False, index=values.index)
-    else:
-        is_dt = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat"))
-        is_dt = is_dt.fillna(False).astype(bool)
-    if is_dt.any():
-        out[is_dt] = pd.to_datetime(values[is_dt], errors="coerce").astype("datetime64[ns]")
-    text = values[~is_dt & values.notna()].astype(str).str.strip()
-    for fmt in TIMESTAMP_FORMATS:
-        if text.empty:
-            break
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-        ok = parsed.notna()
-        if ok.any():
-            out[ok[ok].index] = parsed[ok].astype("datetime64[ns]")
-            text = text[~ok]
-    return out
 
 
 # ------------------------------------------------------------------------------------

@@ -193,6 +193,7 @@ def prepare(
     codebook: Codebook | None = None,
     duplicate_minutes: float = DEFAULT_DUPLICATE_MINUTES,
     keep_free_text: bool = False,
+    date_order: str | None = None,
 ) -> PreparedData:
     """Read, validate and code the export of ``year``; drop tests and duplicate submissions.
 
@@ -206,6 +207,9 @@ def prepare(
         Identical answers sent again within this many minutes are one submission.
     keep_free_text : bool, default False
         Keep the free text of "other" answers (personal data; never written by default).
+    date_order : {"dmy", "mdy"}, optional
+        Order of ``a/b/yyyy`` timestamps when neither the column nor the codebook's fieldwork
+        dates settle it (see :mod:`analysis.ingest.dates`).
 
     Returns
     -------
@@ -232,7 +236,7 @@ def prepare(
             raise SurveyUsageError(str(exc)) from None
     path = Path(path)
     raw = read_export(path, year, codebook=cb, keep_free_text=keep_free_text)
-    checked = check_export(raw, duplicate_minutes=duplicate_minutes)
+    checked = check_export(raw, duplicate_minutes=duplicate_minutes, date_order=date_order)
     if checked.errors:
         raise SurveyDataError(
             checked.problems, f"{path.name}: {len(checked.errors)} error(s); nothing was prepared"

@@ -40,7 +40,8 @@ import pandas as pd
 
 from analysis.codebook import Codebook
 from analysis.errors import Problem, SurveyDataError
-from analysis.io import CodedAnswers, RawExport, code_answers, parse_timestamps, read_export
+from analysis.ingest.dates import EXAMPLE, fieldwork_for, parse_dates
+from analysis.io import CodedAnswers, RawExport, code_answers, read_export
 
 __all__ = ["Checked", "check_export", "validate_export", "DEFAULT_DUPLICATE_MINUTES"]
 
@@ -76,27 +77,32 @@ class Checked:
         return [p for p in self.problems if p.is_error]
 
 
-def _check_timestamps(raw: RawExport, problems: list[Problem]) -> pd.Series:
+def _check_timestamps(raw: RawExport, problems: list[Problem], date_order: str | None = None) -> pd.Series:
     if "timestamp" not in raw.table:
         return pd.Series(pd.NaT, index=raw.table.index, dtype="datetime64[ns]")
     values = raw.table["timestamp"]
     header = raw.headers["timestamp"]
-    parsed = parse_timestamps(values)
+    result = parse_dates(
+        values, column=header, date_order=date_order, fieldwork=fieldwork_for(raw.codebook.metadata, raw.year)
+    )
+    parsed = result.values
+    for severity, message in result.problems:
+        problems.append(Problem(severity, raw.file, None, header, None, "one date order for the whole column", message))
     empty = values.isna()
     for row in values.index[empty]:
         problems.append(
             Problem(
-                "error", raw.file, int(row), header, "", "a date and time such as 12/03/2020 10.22.31",
-                "empty timestamp: expected a date and time such as 12/03/2020 10.22.31",
+                "error", raw.file, int(row), header, "", f"a date and time such as {EXAMPLE}",
+                f"empty timestamp: expected a date and time such as {EXAMPLE}",
             )
         )
-    bad = parsed.isna() & ~empty
-    for row in values.index[bad]:
+    order = {"dmy": ", read day/month/year", "mdy": ", read month/day/year"}.get(result.order or "", "")
+    for row in values.index[result.unreadable.to_numpy()]:
         v = values[row]
         problems.append(
             Problem(
-                "error", raw.file, int(row), header, str(v), "a date and time such as 12/03/2020 10.22.31",
-                f'"{v}" is not a date and time (expected e.g. 12/03/2020 10.22.31, day/month/year)',
+                "error", raw.file, int(row), header, str(v), f"a date and time such as {EXAMPLE}",
+                f'"{v}" is not a date and time{order}; expected e.g. {EXAMPLE}',
             )
         )
     outside = parsed.notna() & (parsed.dt.year != raw.year)
@@ -185,7 +191,9 @@ def _find_duplicates(
     return duplicate_of
 
 
-def check_export(raw: RawExport, *, duplicate_minutes: float = DEFAULT_DUPLICATE_MINUTES) -> Checked:
+def check_export(
+    raw: RawExport, *, duplicate_minutes: float = DEFAULT_DUPLICATE_MINUTES, date_order: str | None = None
+) -> Checked:
     """Code a :class:`~analysis.io.RawExport` and run every check on it.
 
     Parameters
@@ -193,6 +201,9 @@ def check_export(raw: RawExport, *, duplicate_minutes: float = DEFAULT_DUPLICATE
     raw : RawExport
     duplicate_minutes : float, default 10
         Window within which identical answers are one duplicated submission.
+    date_order : {"dmy", "mdy"}, optional
+        Order of ``a/b/yyyy`` timestamps when the column does not settle it
+        (see :mod:`analysis.ingest.dates`).
 
     Returns
     -------
@@ -201,7 +212,7 @@ def check_export(raw: RawExport, *, duplicate_minutes: float = DEFAULT_DUPLICATE
     problems: list[Problem] = list(raw.problems)
     coded = code_answers(raw)
     problems += coded.problems
-    submitted_at = _check_timestamps(raw, problems)
+    submitted_at = _check_timestamps(raw, problems, date_order)
     _check_ids(raw, problems)
     for row in raw.is_test.index[raw.is_test.to_numpy()]:
         problems.append(
@@ -222,6 +233,7 @@ def validate_export(
     *,
     codebook: Codebook | None = None,
     duplicate_minutes: float = DEFAULT_DUPLICATE_MINUTES,
+    date_order: str | None = None,
 ) -> list[Problem]:
     """Return every problem of the export at ``path`` for survey ``year``.
 
@@ -231,6 +243,8 @@ def validate_export(
     year : int
     codebook : Codebook, optional
     duplicate_minutes : float, default 10
+    date_order : {"dmy", "mdy"}, optional
+        See :func:`check_export`.
 
     Returns
     -------
@@ -251,4 +265,4 @@ def validate_export(
         raw = read_export(path, year, codebook=codebook)
     except SurveyDataError as exc:
         return exc.problems
-    return check_export(raw, duplicate_minutes=duplicate_minutes).problems
+    return check_export(raw, duplicate_minutes=duplicate_minutes, date_order=date_order).problems

@@ -1,0 +1,1 @@
+"""Ingest pipeline (being split out of analysis.io)."""
