@@ -163,6 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
         return args.func(args)
+    except CodebookError as exc:  # the codebook file itself is wrong: the user's setup
+        print(f"softskills {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except SurveyUsageError as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -172,14 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SurveyError as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except CodebookError as exc:
-        print(f"softskills {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except FileNotFoundError as exc:
         print(f"softskills {args.command}: file not found: {exc.filename or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyError as exc:  # e.g. the codebook has no version for the year
-        print(f"softskills {args.command}: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE
     except (PermissionError, IsADirectoryError) as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)
