@@ -52,6 +52,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["DateOrder", "ParsedDates", "parse_dates", "parse_timestamps", "DATE_ORDERS", "EXAMPLE"]
 
@@ -202,31 +204,43 @@ def _looks_like_date(values: pd.Series, idx: pd.Index) -> np.ndarray:
     return s.str.match(_PATTERN).fillna(False).to_numpy(dtype=bool)
 
 
-def _ints(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s, errors="coerce").fillna(-1).to_numpy(dtype="int64")
+def _extract(text: pd.Series, pattern: str) -> dict[str, np.ndarray]:
+    """Named groups of ``pattern`` per cell (Arrow's vectorised RE2); ``""`` where absent or no match."""
+    arr = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    st = pc.extract_regex(arr, pattern)
+    out = {}
+    for i in range(st.type.num_fields):
+        name = st.type.field(i).name
+        col = pc.fill_null(pc.struct_field(st, [i]), "")
+        out[name] = col
+    return out
+
+
+def _ints(col: pa.Array) -> np.ndarray:
+    col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+    return pc.fill_null(pc.cast(col, pa.int64()), -1).to_numpy(zero_copy_only=False)
 
 
 def _parse_text(text, out, result, column, date_order, fieldwork, idx) -> None:
     pos = idx.get_indexer(text.index)
-    serial = text.str.extract(_SERIAL)["serial"]
-    is_serial = serial.notna().to_numpy()
+    serial = _extract(text, _SERIAL)["serial"]
+    is_serial = pc.not_equal(serial, "").to_numpy(zero_copy_only=False)
     if is_serial.any():
-        nums = pd.to_numeric(serial[is_serial].str.replace(",", ".", regex=False)).to_numpy(dtype=float)
-        out[pos[is_serial]] = _serial(nums)
+        nums = pc.cast(pc.replace_substring(serial.filter(pa.array(is_serial)), ",", "."), pa.float64())
+        out[pos[is_serial]] = _serial(nums.to_numpy(zero_copy_only=False))
     text = text[~is_serial]
     pos = pos[~is_serial]
     if text.empty:
         return
-    m = text.str.extract(_PATTERN)
-    hour = _ints(m["H"])
-    hour = np.where(hour < 0, 0, hour)
-    ampm = m["ampm"].str.lower().str[:1].to_numpy(dtype=object, na_value="")
+    m = _extract(text, _PATTERN)
+    hour = np.maximum(_ints(m["H"]), 0)
+    ampm = pc.utf8_slice_codeunits(pc.utf8_lower(m["ampm"]), 0, 1).to_numpy(zero_copy_only=False)
     is_pm, is_am = ampm == "p", ampm == "a"
     bad_12h = (is_pm | is_am) & ((hour < 1) | (hour > 12))
     hour = np.where(is_pm & (hour < 12), hour + 12, np.where(is_am & (hour == 12), 0, hour))
     minute = np.maximum(_ints(m["M"]), 0)
     second = np.maximum(_ints(m["S"]), 0)
-    frac = m["f"].fillna("").str.pad(9, side="right", fillchar="0").str[:9]
+    frac = pc.utf8_slice_codeunits(pc.utf8_rpad(m["f"], 9, "0"), 0, 9)
     nanos = np.maximum(_ints(frac), 0)
 
     y1 = _ints(m["y1"])
@@ -234,8 +248,9 @@ def _parse_text(text, out, result, column, date_order, fieldwork, idx) -> None:
     a, b, y2 = _ints(m["a"]), _ints(m["b"]), _ints(m["y2"])
     y2 = np.where((y2 >= 0) & (y2 < 100), y2 + 2000, y2)
     slash = a >= 0
+    dot = pc.equal(m["sep"], ".").to_numpy(zero_copy_only=False)
 
-    order = _decide(text, m, a, b, y2, slash, hour, minute, column, date_order, fieldwork, result)
+    order = _decide(text, dot, a, b, y2, slash, column, date_order, fieldwork, result)
     if order == "ambiguous":
         slash_ok = np.zeros(len(text), dtype=bool)
         day, month = a, b
@@ -271,7 +286,7 @@ def _build(year, month, day, hour, minute, second, nanos, usable) -> np.ndarray:
     return res
 
 
-def _decide(text, m, a, b, y, slash, hour, minute, column, date_order, fieldwork, result) -> str | None:
+def _decide(text, dot, a, b, y, slash, column, date_order, fieldwork, result) -> str | None:
     """The day/month order of the column's ``a/b/yyyy`` cells (see the module docstring)."""
     if not slash.any():
         return None
@@ -297,8 +312,7 @@ def _decide(text, m, a, b, y, slash, hour, minute, column, date_order, fieldwork
         result.order = order
         result.reason = f'row {rows[i]} ("{text.iat[i]}") can only be {"day" if order == "dmy" else "month"}-first'
         return order
-    dot = m["sep"].to_numpy(dtype=object, na_value="") == "."
-    dot &= slash
+    dot = dot & slash
     if dot.any():
         result.order = "dmy"
         result.reason = "the time is written with dots (8.00.12), as day-first locales write it"
