@@ -52,7 +52,16 @@ from analysis.ingest.fields import META_KINDS, Field, header_index, meta_field, 
 from analysis.ingest.read import Table
 from analysis.ingest.text import normalize_text
 
-__all__ = ["ColumnMapping", "MappingEntry", "Mapped", "load_mapping", "parse_mapping", "map_columns", "draft_mapping"]
+__all__ = [
+    "ColumnMapping",
+    "MappingEntry",
+    "Mapped",
+    "load_mapping",
+    "parse_mapping",
+    "map_columns",
+    "draft_mapping",
+    "write_draft_mapping",
+]
 
 _KINDS = (*META_KINDS, "personal", "ignore")
 #: Cell values that mean "ticked" in a column per option (besides the option's own label).
@@ -391,3 +400,41 @@ def json_key(text: str) -> str:
     import json
 
     return json.dumps(" ".join(str(text).split()), ensure_ascii=False)
+
+
+def write_draft_mapping(
+    path: str | Path, year: int, *, out: str | Path | None = None, sheet: str | None = None, force: bool = False,
+    codebook: Codebook | None = None,
+) -> tuple[Path, int, list[str]]:
+    """Write the starting mapping of an export (``softskills map``); never overwrite by accident.
+
+    Returns
+    -------
+    out : Path
+        The mapping file written (default ``<export>.mapping.yaml`` next to the export).
+    n_matched : int
+        Columns matched by header, label or tool.
+    unmatched : list of str
+        Headers of the columns left to fill in.
+
+    Raises
+    ------
+    SurveyUsageError
+        The mapping file exists (without ``force``), or the export cannot be read.
+    """
+    from analysis.codebook import load_codebook
+    from analysis.ingest.pipeline import read_table_of
+
+    cb = codebook if codebook is not None else load_codebook()
+    path = Path(path)
+    target = Path(out) if out is not None else path.with_name(path.stem + ".mapping.yaml")
+    if target.resolve() == path.resolve():
+        raise SurveyUsageError(f"the mapping file would overwrite the export itself: {target}")
+    if target.exists() and not force:
+        raise SurveyUsageError(f"{target} already exists: edit it, or use --force to write it again")
+    table, kinds = read_table_of(path, year, codebook=cb, sheet=sheet)
+    mapped = map_columns(table, kinds, cb, year, path.name)
+    text = draft_mapping(table, mapped, cb, year, path.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target, len(mapped.matched_by), [table.header[p] for p in mapped.unmatched]

@@ -220,7 +220,8 @@ def read_export(
     file = path.name
     mapped = map_columns(table, kinds, cb, year, file, mapping)
     problems = list(table.problems) + mapped.problems
-    if not mapped.fields and not mapped.personal:
+    questions = [f for f in mapped.fields.values() if f.variable]
+    if not questions and (table.tool or table.format == "sav" or (not mapped.fields and not mapped.personal)):
         what = f"a {table.tool} export, but " if table.tool else ""
         hint = (
             "write a mapping with `softskills map FILE --year YEAR` and pass it with --map"
@@ -232,7 +233,8 @@ def read_export(
             + [
                 Problem(
                     "error", file, 1, None, None, "the question texts of the codebook as headers",
-                    f"{what}no column of the file is a known question or export field: {hint}",
+                    f"{what}no column of the file is a question of the codebook"
+                    + ("" if what else " or an export field") + f": {hint}",
                 )
             ]
         )

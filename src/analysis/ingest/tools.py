@@ -36,7 +36,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
+import pandas as pd
 
 from analysis.ingest.read import Table
 from analysis.ingest.text import normalize_text
@@ -135,6 +135,10 @@ def recognise(header: list[str]) -> Tool | None:
     return best[1] if best else None
 
 
+def _cells(row) -> list[str]:
+    return ["" if pd.isna(v) else str(v) for v in row]
+
+
 _MATRIX = re.compile(r"^(?P<q>.+?)\s+-\s+(?P<item>[^-]+?)\s*$", re.S)
 
 
@@ -147,7 +151,7 @@ def _qualtrics(table: Table) -> int:
     for _ in range(2):
         if removed >= len(frame):
             break
-        row = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in frame.iloc[removed]]
+        row = _cells(frame.iloc[removed])
         if any(c.lstrip().startswith('{"ImportId"') for c in row):
             ids = []
             for c in row:
@@ -181,7 +185,7 @@ def _surveymonkey(table: Table) -> int:
     """Second header row: ``Response`` or the option / item of each column; returns rows removed."""
     if not len(table.frame):
         return 0
-    sub = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in table.frame.iloc[0]]
+    sub = [c.strip() for c in _cells(table.frame.iloc[0])]
     question = ""
     for pos, head in enumerate(table.header):
         if head.strip():
@@ -194,10 +198,8 @@ def _surveymonkey(table: Table) -> int:
             alts.append(question)
         elif normalize_text(part) in ("open-ended response", "risposta aperta"):
             alts.append(question)
-        else:
-            alts.append(f"{question} [{part}]")
-            if not head.strip():
-                table.header[pos] = f"{question} [{part}]"
+        else:  # one column per option / item: "question [option]", as Google Forms writes a battery
+            table.header[pos] = f"{question} [{part}]"
     return 1
 
 
