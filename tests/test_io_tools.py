@@ -151,6 +151,9 @@ def test_limesurvey_codes_need_a_mapping_and_map_round_trip(tmp_path, recs, refe
     draft.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert main(["validate", str(path), "--year", "2022", "--map", str(draft)]) == 0
     assert_same(path, reference, mapping=draft)
+    # the mapping next to the export is used without --map (a build preparing data/raw/YEAR.csv)
+    problems, notes = validate_report(path, 2022)
+    assert errors(problems) == [] and any("lime.mapping.yaml found next to the export" in n for n in notes)
     # a second `map` does not overwrite the edited file
     assert main(["map", str(path), "--year", "2022"]) == 2
     assert "already exists" in capsys.readouterr().err

@@ -26,7 +26,16 @@ from analysis.ingest.sniff import sniff
 from analysis.ingest.text import normalize_text
 from analysis.ingest.tools import apply_tool
 
-__all__ = ["RawExport", "Checked", "IngestOptions", "read_export", "read_table_of", "ingest"]
+__all__ = [
+    "RawExport",
+    "Checked",
+    "IngestOptions",
+    "read_export",
+    "read_table_of",
+    "ingest",
+    "check",
+    "default_mapping_path",
+]
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,17 @@ class RawExport:
         return len(self.table)
 
 
+def default_mapping_path(path: str | Path) -> Path | None:
+    """``<export>.mapping.yaml`` next to the export when it exists (what ``softskills map`` writes).
+
+    The pipeline uses it when no mapping is given, so a build that prepares ``data/raw/YEAR.csv``
+    picks up ``data/raw/YEAR.mapping.yaml`` without a parameter.
+    """
+    path = Path(path)
+    candidate = path.with_name(path.stem + ".mapping.yaml")
+    return candidate if candidate.is_file() else None
+
+
 def _start(path: str | Path, year: int, codebook: Codebook | None) -> tuple[Path, Codebook]:
     path = Path(path)
     cb = codebook if codebook is not None else load_codebook()
@@ -191,7 +211,8 @@ def read_export(
         Keep the free text typed under "other" (column ``<question>_other``); it is
         personal data and dropped by default.
     mapping : str, Path or ColumnMapping, optional
-        Mapping file from the file's columns to codebook variables (:mod:`analysis.ingest.mapping`).
+        Mapping file from the file's columns to codebook variables (:mod:`analysis.ingest.mapping`);
+        default: ``<export>.mapping.yaml`` next to the export when it exists.
     sheet : str, optional
         Sheet of a workbook to read.
 
@@ -214,9 +235,14 @@ def read_export(
     2
     """
     path, cb = _start(path, year, codebook)
+    auto = default_mapping_path(path) if mapping is None else None
+    if auto is not None:
+        mapping = auto
     if mapping is not None and not isinstance(mapping, ColumnMapping):
         mapping = load_mapping(mapping, cb, year)
     table, kinds = read_table_of(path, year, codebook=cb, sheet=sheet)
+    if auto is not None:
+        table.notes.append(f"mapping file {auto.name} found next to the export: used")
     file = path.name
     mapped = map_columns(table, kinds, cb, year, file, mapping)
     problems = list(table.problems) + mapped.problems
