@@ -376,6 +376,19 @@ def draft_mapping(table: Table, mapped: Mapped, cb: Codebook, year: int, file: s
             continue
         comment = f"  # by {how}" if how and how != "mapping" else ""
         lines.append(f"  {key}: {value}{comment}")
+    taken = {f.key for f in mapped.fields.values()}
+    todo = [var for var in cb.variables_for(year) if not any(c in taken for c in [var.name, *var.columns])]
+    if todo:
+        lines.append("# Questions of the codebook no column matches yet (name: text — codes):")
+        for var in todo:
+            if var.type == "battery":
+                codes = "items " + ", ".join(str(i.code) for i in var.items) + "; values " + ", ".join(
+                    str(c) for c in var.codes)
+            else:
+                codes = ", ".join(f"{o.code} = {o.it}" for o in var.options)
+                if var.dont_know:
+                    codes += ", dont_know = " + var.dont_know[0].it
+            lines.append(f"#   {var.name} ({var.type}): {var.text_it} — {codes}")
     lines.append("unmatched:")
     names = [table.header[p] for p in mapped.unmatched]
     lines += [f"  - {json_key(n)}" for n in names] or ["  []"]

@@ -249,6 +249,13 @@ def read_export(
     questions = [f for f in mapped.fields.values() if f.variable]
     if not questions and (table.tool or table.format == "sav" or (not mapped.fields and not mapped.personal)):
         what = f"a {table.tool} export, but " if table.tool else ""
+        problems = [p for p in table.problems if p.row is None or p.row > 1]  # one message, not one per column
+        unknown = [table.header[p] for p in mapped.unmatched]
+        if unknown:
+            listed = ", ".join(f'"{h}"' for h in unknown[:4]) + (" …" if len(unknown) > 4 else "")
+            hint_cols = f" ({len(unknown)} column(s) not recognised: {listed})"
+        else:
+            hint_cols = ""
         hint = (
             "write a mapping with `softskills map FILE --year YEAR` and pass it with --map"
             if table.tool or table.format == "sav"
@@ -260,7 +267,7 @@ def read_export(
                 Problem(
                     "error", file, 1, None, None, "the question texts of the codebook as headers",
                     f"{what}no column of the file is a question of the codebook"
-                    + ("" if what else " or an export field") + f": {hint}",
+                    + ("" if what else " or an export field") + f"{hint_cols}: {hint}",
                 )
             ]
         )
