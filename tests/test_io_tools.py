@@ -92,6 +92,14 @@ def test_qualtrics_three_header_rows(tmp_path, recs, reference):
     assert "10.1.2." not in flat and "Rossi" not in flat and "@" not in flat and "45.46" not in flat
 
 
+def test_qualtrics_survey_preview_is_a_test_row(tmp_path, recs, reference):
+    headers, rows = sf.qualtrics_table(2022, recs + [recs[0]])
+    rows[-1][2] = "Survey Preview"
+    path = sf.write_csv(tmp_path / "q.csv", headers[0], headers[1:] + rows, encoding="utf-8-sig")
+    assert read_export(path, 2022).is_test.tolist() == [False] * len(recs) + [True]
+    assert_same(path, reference, ids=False)
+
+
 def test_qualtrics_with_a_mapping_by_import_id(tmp_path, recs, reference):
     # the question texts were edited in Qualtrics: the ImportIds still say which question is which
     def text_of(var):

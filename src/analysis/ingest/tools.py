@@ -15,7 +15,8 @@ Microsoft Forms ``ID``, ``Start time`` / ``Ora di inizio``, ``Completion time`` 
 Qualtrics      three header rows: short names (``Q1``, ``Q7_1``), question texts
                (``… - Selected Choice``, ``Question - Item`` for a matrix) and ``{"ImportId":…}``;
                ``ResponseId`` kept as a pseudonymous respondent id, ``RecordedDate`` the submission
-               time; IP address, recipient name / e-mail, location dropped.
+               time; IP address, recipient name / e-mail, location dropped; a ``Status`` of
+               ``Survey Preview`` / ``Survey Test`` marks a test row.
 SurveyMonkey   two header rows: the question over the first of its columns, then ``Response``
                or, for each column of a multiple-choice or matrix question, the option / item;
                ``End Date`` the submission time; IP, e-mail, names, custom data dropped.
@@ -80,7 +81,8 @@ TOOLS: tuple[Tool, ...] = (
             "ipaddress": "personal", "recipientlastname": "personal", "recipientfirstname": "personal",
             "recipientemail": "personal", "externalreference": "personal", "externaldatareference": "personal",
             "locationlatitude": "personal", "locationlongitude": "personal",
-            "enddate": "ignore", "status": "ignore", "progress": "ignore", "duration (in seconds)": "ignore",
+            "status": "personal",  # scanned for "Survey Preview" / "Survey Test" (test rows), then dropped
+            "enddate": "ignore", "progress": "ignore", "duration (in seconds)": "ignore",
             "finished": "ignore", "distributionchannel": "ignore", "userlanguage": "ignore",
         },
     ),
