@@ -115,3 +115,9 @@ def test_cli_ambiguous_dates_exit_1_and_date_order_fixes_it(tmp_path, capsys):
     assert main(["validate", str(variant), "--year", "2020", "--date-order", "mdy"]) == 0
     assert main(["validate", str(variant), "--year", "2020", "--date-order", "ymd"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_dates_outside_any_plausible_range_are_not_dates():
+    r = parse_dates(pd.Series([dt.datetime(1582, 10, 14), "0001-01-01 00:00", dt.datetime(2020, 3, 1)], dtype=object))
+    assert r.values.isna().tolist() == [True, True, False]
+    assert r.unreadable.tolist() == [True, True, False]

@@ -306,3 +306,31 @@ def test_cli_whole_file_mistakes_exit_1_without_traceback(tmp_path, capsys, cont
         assert "Traceback" not in err
     assert _sha(path) == before
     assert not (tmp_path / "o").exists()
+
+
+def test_damaged_exports_never_end_in_a_traceback(tmp_path, recs, capsys):
+    """Cut, overwritten or re-delimited copies of real exports: exit 0/1/2 with a message, never an exception."""
+    import random
+
+    rng = random.Random(11)
+    originals = [
+        sf.write_csv(tmp_path / "g.csv", sf.gforms_header(2022), sf.gforms_rows(2022, recs[:6])).read_bytes(),
+        sf.write_qualtrics_csv(tmp_path / "q.csv", 2022, recs[:6]).read_bytes(),
+        sf.write_msforms_variant(tmp_path / "m.xlsx", 2022, recs[:6]).read_bytes(),
+        sf.write_sav_own_names(tmp_path / "s.sav", 2022, recs[:6]).read_bytes(),
+    ]
+    for i in range(24):
+        b = bytearray(originals[i % 4])
+        op = rng.randrange(3)
+        if op == 0:
+            b = b[: rng.randrange(len(b))]
+        elif op == 1:
+            for _ in range(rng.randrange(1, 20)):
+                b[rng.randrange(len(b))] = rng.randrange(256)
+        else:
+            pos = rng.randrange(len(b))
+            b[pos:pos] = rng.choice([b",", b";", b"\n", b'"', b"\x00"]) * rng.randrange(1, 4)
+        path = tmp_path / f"f{i}{rng.choice(['.csv', '.xlsx', '.sav'])}"
+        path.write_bytes(bytes(b))
+        assert main(["validate", str(path), "--year", "2022"]) in (0, 1, 2)
+        assert "Traceback" not in capsys.readouterr().err

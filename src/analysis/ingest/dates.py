@@ -160,6 +160,7 @@ def parse_dates(
             conv = pd.to_datetime(values[is_dt], errors="coerce")
             if getattr(conv.dt, "tz", None) is not None:
                 conv = conv.dt.tz_localize(None)
+            conv = conv.where((conv >= pd.Timestamp("1900-01-01")) & (conv < pd.Timestamp("2200-01-01")))
             out[is_dt] = conv.astype("datetime64[ns]").to_numpy()
         is_num = (kinds == "number").to_numpy() & present
         if is_num.any():
@@ -275,7 +276,7 @@ def _build(year, month, day, hour, minute, second, nanos, usable) -> np.ndarray:
          "minute": minute[usable], "second": second[usable]}
     )
     valid = (
-        frame["month"].between(1, 12) & frame["day"].between(1, 31) & frame["hour"].between(0, 23)
+        frame["year"].between(1900, 2199) & frame["month"].between(1, 12) & frame["day"].between(1, 31) & frame["hour"].between(0, 23)
         & frame["minute"].between(0, 59) & frame["second"].between(0, 59)
     ).to_numpy()
     stamps = np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
