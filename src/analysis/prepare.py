@@ -79,7 +79,8 @@ class PreparedData:
     problems : list of Problem
         Warnings found (errors would have raised).
     source : dict
-        File name, format, encoding, delimiter and SHA-256 of the raw export.
+        File name, format, encoding, delimiter, sheet, survey tool, the reader's notes and the
+        SHA-256 of the raw export.
     """
 
     year: int
@@ -358,6 +359,7 @@ def format_summary(prepared: PreparedData) -> str:
         f"Data quality, {prepared.year} ({src.get('file', '?')}, {src.get('format', '?')}"
         + (f", {src['encoding']}, delimiter {src['delimiter']!r}" if src.get("encoding") else "")
         + ")",
+        *[f"  note: {n}" for n in src.get("notes", [])],
         f"  rows read                   {get['rows_read']:>6}",
         f"  test submissions removed    {get['test_removed']:>6}",
         f"  duplicate submissions removed {get['duplicates_removed']:>4}",
