@@ -219,6 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PermissionError, IsADirectoryError) as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -49,6 +49,16 @@ def check_timestamps(raw, problems: list[Problem], date_order: str | None = None
             )
         )
     outside = parsed.notna() & (parsed.dt.year != raw.year)
+    years = sorted(parsed[outside].dt.year.unique().tolist())
+    if len(outside) > 1 and outside.all() and len(years) == 1:
+        problems.append(
+            Problem(
+                "error", raw.file, None, header, None, f"dates in {raw.year}",
+                f"every timestamp is in {years[0]}, none in the survey year {raw.year}: "
+                f"wrong file, or --year {years[0]}?",
+            )
+        )
+        return parsed
     for row in values.index[outside]:
         v = values[row]
         problems.append(
