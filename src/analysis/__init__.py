@@ -5,9 +5,10 @@ Modules (lower layers never import higher ones):
 
 - :mod:`analysis.config`     paths of data and reports, defaults
 - :mod:`analysis.codebook`   the questionnaire as data
-- :mod:`analysis.io`         readers for raw exports (CSV, XLSX, SPSS)
+- :mod:`analysis.ingest`     any tool's raw export -> checked, coded answers (sniff, read, tools,
+                              map, scrub, code, checks, duplicates); :mod:`analysis.io` re-exports it
 - :mod:`analysis.validate`   every problem of a raw export, with file / row / column
-- :mod:`analysis.prepare`    coding, personal-data removal, de-duplication
+- :mod:`analysis.prepare`    the prepared table (tests and duplicates dropped), cached as Parquet
 - :mod:`analysis.simulate`   synthetic survey years from a documented model
 - :mod:`analysis.stats`      tables, intervals, tests, disclosure control
 - :mod:`analysis.weighting`  raking to known margins
