@@ -159,6 +159,8 @@ def test_limesurvey_codes_need_a_mapping_and_map_round_trip(tmp_path, recs, refe
     draft.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert main(["validate", str(path), "--year", "2022", "--map", str(draft)]) == 0
     assert_same(path, reference, mapping=draft)
+    source = prepare(path, 2022).source  # the mapping next to the export is an input, hashed like it
+    assert source["mapping"] == "lime.mapping.yaml" and source["mapping_sha256"] == _sha(draft)
     # the mapping next to the export is used without --map (a build preparing data/raw/YEAR.csv)
     problems, notes = validate_report(path, 2022)
     assert errors(problems) == [] and any("lime.mapping.yaml found next to the export" in n for n in notes)

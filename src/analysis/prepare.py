@@ -80,7 +80,8 @@ class PreparedData:
         Warnings found (errors would have raised).
     source : dict
         File name, format, encoding, delimiter, sheet, survey tool, the reader's notes and the
-        SHA-256 of the raw export.
+        SHA-256 of the raw export; ``mapping`` / ``mapping_sha256`` when a mapping file was used
+        (an input of the prepared data like the export: a cache keyed on inputs must include it).
     """
 
     year: int
@@ -281,6 +282,9 @@ def prepare(
         "notes": list(raw.notes),
         "sha256": _sha256(path),
     }
+    if raw.mapping_path is not None:
+        source["mapping"] = raw.mapping_path.name
+        source["mapping_sha256"] = _sha256(raw.mapping_path)
     return PreparedData(
         year=year,
         data=data,

@@ -97,6 +97,8 @@ class RawExport:
         An anonymous form (every e-mail ``anonymous``): no same-person checks.
     notes : list of str
         What the reader decided (zip opened, sheet read, tool recognised).
+    mapping_path : Path or None
+        The mapping file used (an input of the prepared data, like the export).
     """
 
     path: Path
@@ -114,6 +116,7 @@ class RawExport:
     sheet: str | None = None
     anonymous: bool = False
     notes: list[str] = field(default_factory=list)
+    mapping_path: Path | None = None
 
     @property
     def file(self) -> str:
@@ -238,6 +241,7 @@ def read_export(
     auto = default_mapping_path(path) if mapping is None else None
     if auto is not None:
         mapping = auto
+    mapping_path = Path(mapping) if isinstance(mapping, (str, Path)) else None
     if mapping is not None and not isinstance(mapping, ColumnMapping):
         mapping = load_mapping(mapping, cb, year)
     table, kinds = read_table_of(path, year, codebook=cb, sheet=sheet)
@@ -297,6 +301,7 @@ def read_export(
         path=path, year=year, format=table.format, encoding=table.encoding, delimiter=table.delimiter,
         table=answers, headers=dict(mapped.headers), is_test=is_test, person=person, problems=problems,
         codebook=cb, tool=table.tool, sheet=table.sheet, anonymous=anonymous, notes=notes,
+        mapping_path=mapping_path,
     )
 
 
