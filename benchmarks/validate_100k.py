@@ -1,7 +1,8 @@
 """Benchmark: validate and prepare a 100,000-row Google Forms export.
 
 Writes ``benchmarks/results/validate_100k.json``: wall time of ``validate_export`` and
-``prepare``, and their peak Python memory (tracemalloc, measured in a second, separate run
+``prepare`` (and of ``validate_export`` on the same answers with US-locale, month-first
+timestamps, the whole-column date-order path), and their peak Python memory (tracemalloc, measured in a second, separate run
 because tracing slows the code down). Usage: ``.venv/bin/python benchmarks/validate_100k.py``.
 """
 
@@ -16,6 +17,8 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+import pandas as pd
 
 from analysis.prepare import prepare
 from analysis.simulate import simulate_export
@@ -49,6 +52,19 @@ def main() -> dict:
             "print(base, hwm())"
         )
         base_kb, peak_kb = map(int, subprocess.check_output([sys.executable, "-c", code], text=True).split())
+        # the same answers with US-locale timestamps (month first, English header): the date-order path
+        us = Path(tmp) / "2022-us.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        ts = pd.to_datetime(frame.iloc[:, 0], format="%d/%m/%Y %H.%M.%S")
+        frame.iloc[:, 0] = (
+            ts.dt.month.astype(str) + "/" + ts.dt.day.astype(str) + "/" + ts.dt.year.astype(str) + " "
+            + ts.dt.hour.astype(str) + ":" + ts.dt.strftime("%M:%S")
+        )
+        frame = frame.rename(columns={frame.columns[0]: "Timestamp"})
+        frame.to_csv(us, index=False)
+        t0 = time.perf_counter()
+        problems_us = validate_export(us, 2022)
+        t_us = time.perf_counter() - t0
     result = {
         "rows": N,
         "file_mb": round(size / 1e6, 1),
@@ -57,6 +73,8 @@ def main() -> dict:
         "errors": sum(p.is_error for p in problems),
         "validate_seconds": round(t_validate, 2),
         "prepare_seconds": round(t_prepare, 2),
+        "validate_us_dates_seconds": round(t_us, 2),
+        "us_dates_errors": sum(p.is_error for p in problems_us),
         "validate_peak_python_mb": round(peak_validate / 1e6, 1),
         "validate_process_rss_mb": round(peak_kb / 1e3, 1),
         "rss_after_imports_mb": round(base_kb / 1e3, 1),
