@@ -121,3 +121,31 @@ def test_dates_outside_any_plausible_range_are_not_dates():
     r = parse_dates(pd.Series([dt.datetime(1582, 10, 14), "0001-01-01 00:00", dt.datetime(2020, 3, 1)], dtype=object))
     assert r.values.isna().tolist() == [True, True, False]
     assert r.unreadable.tolist() == [True, True, False]
+
+
+def test_english_interface_google_forms_end_to_end(tmp_path):
+    """English question texts, English answer labels, `Timestamp` with AM/PM and GMT offset."""
+    recs = sf.respondents(2022, 12, seed=4, start=dt.datetime(2022, 3, 16, 8, 0, 12))
+    head = sf.gforms_header(2022)
+    rows = sf.gforms_rows(2022, recs)
+    ref = sf.write_csv(tmp_path / "it.csv", head, rows)
+    to_en = {}
+    header_en = ["Timestamp", "Email address"]
+    for var in CB.variables_for(2022):
+        for o in list(var.options) + list(var.dont_know) + ([var.other] if var.other else []):
+            to_en[o.it] = o.en
+        if var.type == "battery":
+            header_en += [f"{var.text_en} [{i.en}]" for i in var.items]
+        else:
+            header_en.append(var.text_en)
+    rows_en = []
+    for row, rec in zip(rows, recs, strict=True):
+        cells = [sf.ts_google_en(rec["_ts"]), row[1]]
+        for cell, var_cell in zip(row[2:], head[2:], strict=True):
+            if var_cell == CB["q1_skills"].text_it and cell:
+                cell = ", ".join(to_en[label] for label in rec["q1_skills"])
+            cells.append(to_en.get(cell, cell))
+        rows_en.append(cells)
+    path = sf.write_csv(tmp_path / "en.csv", header_en, rows_en)
+    assert validate_export(path, 2022) == []
+    pd.testing.assert_frame_equal(prepare(path, 2022).data, prepare(ref, 2022).data)
