@@ -1,0 +1,466 @@
+"""Results of the fixed-effects cumulative-link model: tables, predictions, marginal effects.
+
+:class:`OrdinalResults` (a statsmodels ``OrderedResults``) adds tidy tables (:attr:`coef`,
+:attr:`thresholds`, :attr:`nominal_effects`) with intervals at the confidence level
+``1 - alpha``, predicted probabilities and average marginal effects with delta-method SEs, and
+the tests of proportional odds (computed in :mod:`analysis.ordinal.tests`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.base.model import LikelihoodModelResults
+from statsmodels.iolib.summary2 import Summary
+from statsmodels.miscmodels.ordinal_model import OrderedResults
+
+from analysis.ordinal.design import _build_new
+from analysis.ordinal.errors import OrdinalModelError, OrdinalWarning
+
+__all__ = ["OrdinalResults"]
+
+
+def _cum_etas(model: Any, params, X, Zt) -> np.ndarray:
+    """``n x (J-1)`` matrix of theta_j + z'gamma_j - x'beta."""
+    beta, theta = model._unpack(params)
+    n = X.shape[0] if X is not None else (Zt.shape[0] if Zt is not None else 1)
+    xb = X @ beta if (X is not None and model.k_loc) else np.zeros(n)
+    th = np.broadcast_to(theta[:, 0], (n, model.k_levels - 1)) if Zt is None else Zt @ theta.T
+    return th - xb[:, None]
+
+
+class OrdinalResults(OrderedResults):
+    """Results of :func:`fit_ordinal` / :meth:`OrdinalModel.fit`.
+
+    Adds to statsmodels' results tidy tables (:attr:`coef`, :attr:`thresholds`,
+    :attr:`nominal_effects`), predictions with SEs, marginal effects and tests of
+    proportional odds.  ``params`` / ``bse`` / ``cov_params()`` are statsmodels'
+    (location first, then thresholds, then nominal effects); ``bse`` uses the
+    covariance chosen by the weights / cluster (``cov_type``).
+    """
+
+    def __init__(self, model: Any, params, cov_model, cov, cov_type: str) -> None:
+        LikelihoodModelResults.__init__(self, model, params, normalized_cov_params=cov_model)
+        self.cov_params_default = cov
+        self.cov_type = cov_type
+        self.cov_model = cov_model
+        self.nobs = model.nobs_eff
+        self.n_rows = int(model.endog.shape[0])
+        self.df_model = model.k_loc
+        self.df_resid = model.df_resid
+        self.hasconst = 0
+        self._cache = {}
+        self.n_dropped = 0
+        self.dropped_levels: list[Any] = []
+        self._spec: dict[str, Any] = {}
+
+    # ---- scalars
+    @property
+    def llf(self) -> float:  # type: ignore[override]
+        return self._llf
+
+    @property
+    def loglik(self) -> float:
+        """Log-likelihood (weighted; a pseudo-log-likelihood with survey weights)."""
+        return self._llf
+
+    @property
+    def k_params(self) -> int:
+        return self.model.k_params
+
+    @property
+    def aic(self) -> float:  # type: ignore[override]
+        return -2.0 * self._llf + 2.0 * self.k_params
+
+    @property
+    def bic(self) -> float:  # type: ignore[override]
+        return -2.0 * self._llf + np.log(self.nobs) * self.k_params
+
+    @property
+    def link(self) -> str:
+        return self.model.link.name
+
+    @property
+    def levels(self) -> list[Any]:
+        """Outcome levels that were fitted (unused levels dropped)."""
+        return list(self.model.labels)
+
+    # ---- tables
+    def _table(self, idx: np.ndarray, names: list[str], odds: bool) -> pd.DataFrame:
+        est = np.asarray(self.params)[idx]
+        se = np.sqrt(np.diag(self.cov_params_default))[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = est / se
+        q = stats.norm.ppf(0.975)
+        df = pd.DataFrame(
+            {
+                "estimate": est,
+                "se": se,
+                "z": z,
+                "p": 2.0 * stats.norm.sf(np.abs(z)),
+                "ci_low": est - q * se,
+                "ci_high": est + q * se,
+            },
+            index=pd.Index(names, name="term"),
+        )
+        if odds and self.link == "logit":
+            df["odds_ratio"] = np.exp(df["estimate"])
+            df["or_low"] = np.exp(df["ci_low"])
+            df["or_high"] = np.exp(df["ci_high"])
+        return df
+
+    @property
+    def coef(self) -> pd.DataFrame:
+        """Location effects beta: estimate, se, z, p, 95% CI (and odds ratios for logit)."""
+        p = self.model.k_loc
+        return self._table(np.arange(p), list(self.model.exog_names[:p]), odds=True)
+
+    @property
+    def thresholds(self) -> pd.DataFrame:
+        """Cut-points theta_j (``"1|2"``, ...): estimate, se, z, p, 95% CI."""
+        p, Jm = self.model.k_loc, self.model.k_levels - 1
+        df = self._table(np.arange(p, p + Jm), list(self.model.threshold_names), odds=False)
+        df.index.name = "threshold"
+        return df
+
+    @property
+    def nominal_effects(self) -> pd.DataFrame:
+        """Threshold-specific effects gamma_j of nominal terms (``"1|2.term"``); empty if none."""
+        m = self.model
+        start = m.k_loc + m.k_levels - 1
+        idx = np.arange(start, m.k_params)
+        df = self._table(idx, list(m.exog_names[start:]), odds=False)
+        Jm = m.k_levels - 1
+        df.insert(0, "threshold", [m.threshold_names[i % Jm] for i in range(len(idx))])
+        df.insert(1, "variable", [m.nominal_names[i // Jm] for i in range(len(idx))])
+        return df
+
+    # ---- prediction
+    def _designs(self, newdata: pd.DataFrame | None):
+        m = self.model
+        if newdata is None:
+            return m._X, m._Zt, None
+        if not isinstance(newdata, pd.DataFrame):
+            raise OrdinalModelError("newdata must be a pandas DataFrame")
+        spec = self._spec
+        if not spec:
+            raise OrdinalModelError("predictions on new data need a fit made by fit_ordinal()")
+        newdata = newdata.reset_index(drop=True)
+        X, keep = _build_new(spec["loc_info"], newdata, spec["loc_cols"])
+        Zt = None
+        if m._Zt is not None:
+            Z, keep2 = _build_new(spec["nom_info"], newdata, spec["nom_cols"])
+            keep = keep & keep2
+            Zt = np.column_stack([np.ones(Z.shape[0]), Z])
+        if not keep.all():
+            X = None if X is None else X[keep]
+            Zt = None if Zt is None else Zt[keep]
+        return X, Zt, keep
+
+    def predict_proba(self, newdata: pd.DataFrame | None = None, se: bool = False) -> pd.DataFrame:
+        """Predicted probability of each outcome level.
+
+        Parameters
+        ----------
+        newdata : DataFrame, optional
+            Values of the predictors (the estimation sample if omitted).  Rows with a
+            missing predictor get NaN.
+        se : bool
+            If True, return a long table with delta-method standard errors and 95% CI.
+
+        Returns
+        -------
+        DataFrame
+            ``se=False``: one column per level, rows summing to one, index of ``newdata``.
+            ``se=True``: columns ``row, level, prob, se, ci_low, ci_high``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(2)
+        >>> d = pd.DataFrame({"x": rng.normal(size=300)})
+        >>> d["y"] = np.digitize(d["x"] + rng.logistic(size=300), [-1, 1])
+        >>> from analysis.ordinal import fit_ordinal
+        >>> r = fit_ordinal("y ~ x", data=d)
+        >>> r.predict_proba(pd.DataFrame({"x": [0.0, 1.0]})).sum(axis=1).round(12).tolist()
+        [1.0, 1.0]
+        """
+        m = self.model
+        X, Zt, keep = self._designs(newdata)
+        index = (
+            newdata.index
+            if newdata is not None
+            else (
+                m.data.row_labels
+                if m.data.row_labels is not None
+                else pd.RangeIndex(m.endog.shape[0])
+            )
+        )
+        params = np.asarray(self.params)
+        eta = _cum_etas(m, params, X, Zt)
+        F, _, f, _ = m.link.evaluate(eta)
+        n, J = eta.shape[0], m.k_levels
+        cum = np.column_stack([np.zeros(n), F, np.ones(n)])
+        prob = np.diff(cum, axis=1)
+        labels = list(m.labels)
+        full = np.full((len(index), J), np.nan)
+        if keep is None:
+            full[:] = prob
+        else:
+            full[keep] = prob
+        wide = pd.DataFrame(full, index=index, columns=pd.Index(labels, name="level"))
+        if not se:
+            return wide
+        V = np.asarray(self.cov_params_default)
+        ses = np.empty((n, J))
+        chunk = 20000
+        for s0 in range(0, n, chunk):
+            sl = slice(s0, min(n, s0 + chunk))
+            D = _dcum_dparams(
+                m, f[sl], X[sl] if X is not None else None, Zt[sl] if Zt is not None else None
+            )
+            # D: rows x (J-1) x k for cumulative; probabilities are differences
+            zeros = np.zeros((D.shape[0], 1, D.shape[2]))
+            Dp = np.diff(np.concatenate([zeros, D, zeros], axis=1), axis=1)
+            ses[sl] = np.sqrt(np.einsum("rck,kl,rcl->rc", Dp, V, Dp))
+        full_se = np.full((len(index), J), np.nan)
+        if keep is None:
+            full_se[:] = ses
+        else:
+            full_se[keep] = ses
+        q = stats.norm.ppf(0.975)
+        long = pd.DataFrame(
+            {
+                "row": np.repeat(np.asarray(index), J),
+                "level": np.tile(np.asarray(labels, dtype=object), len(index)),
+                "prob": full.ravel(),
+                "se": full_se.ravel(),
+            }
+        )
+        long["ci_low"] = (long["prob"] - q * long["se"]).clip(lower=0.0)
+        long["ci_high"] = (long["prob"] + q * long["se"]).clip(upper=1.0)
+        return long
+
+    # ---- marginal effects
+    def marginal_effects(self) -> pd.DataFrame:
+        """Average marginal effect of each term on the probability of each level.
+
+        Continuous columns: the sample average of dP(Y = level)/dx.  Dummy columns of a
+        categorical term: the average discrete change from the reference level to that
+        level.  Delta-method SEs (numerical Jacobian of the analytic AME in the
+        parameters).  Weighted by the case weights.
+
+        Returns
+        -------
+        DataFrame
+            ``term, level, ame, se, z, p, ci_low, ci_high``; AMEs of one term sum to zero
+            over the levels.
+        """
+        m = self.model
+        spec = self._spec
+        names = list(m.exog_names[: m.k_loc]) + list(m.nominal_names)
+        discrete = spec.get("discrete", {}) if spec else {}
+        params = np.asarray(self.params, dtype=float)
+        V = np.asarray(self.cov_params_default)
+        w = m._w / m._w.sum()
+        rows = []
+        q = stats.norm.ppf(0.975)
+        for col, name in enumerate(names):
+            is_nom = col >= m.k_loc
+            group = discrete.get(name)
+
+            def ame(par, col=col, is_nom=is_nom, group=group, name=name):
+                return _ame(m, par, col, is_nom, group, name, w)
+
+            est = ame(params)
+            jac = _num_jac(ame, params)
+            se = np.sqrt(np.einsum("ck,kl,cl->c", jac, V, jac))
+            for lev, e, s in zip(m.labels, est, se, strict=True):
+                z = e / s if s > 0 else np.nan
+                rows.append(
+                    {
+                        "term": name,
+                        "level": lev,
+                        "kind": "discrete" if group else "derivative",
+                        "ame": e,
+                        "se": s,
+                        "z": z,
+                        "p": 2 * stats.norm.sf(abs(z)),
+                        "ci_low": e - q * s,
+                        "ci_high": e + q * s,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    # ---- tests
+    def lr_test(self, other: Any) -> pd.DataFrame:
+        """Likelihood-ratio test between this fit and a nested one.
+
+        Returns a one-row DataFrame: ``loglik_small, loglik_large, df, lr, p``.
+        """
+        o = getattr(other, "_results", other)
+        if not isinstance(o, OrdinalResults):
+            raise OrdinalModelError("lr_test needs another ordinal fit")
+        if o.n_rows != self.n_rows or not np.isclose(o.model.sum_w, self.model.sum_w):
+            raise OrdinalModelError(
+                f"the two fits use different data ({self.n_rows} vs {o.n_rows} rows): "
+                "an LR test needs the same observations"
+            )
+        if self.model.weight_kind == "survey":
+            warnings.warn(
+                "likelihood-ratio test on a survey-weighted pseudo-likelihood: its chi-square "
+                "reference is not valid; prefer a Wald test",
+                OrdinalWarning,
+                stacklevel=2,
+            )
+        small, large = (self, o) if self.k_params <= o.k_params else (o, self)
+        df = large.k_params - small.k_params
+        if df == 0:
+            raise OrdinalModelError("the two fits have the same number of parameters: not nested")
+        lr = 2.0 * (large.llf - small.llf)
+        return pd.DataFrame(
+            {
+                "loglik_small": [small.llf],
+                "loglik_large": [large.llf],
+                "df": [df],
+                "lr": [lr],
+                "p": [stats.chi2.sf(lr, df)],
+            }
+        )
+
+    def nominal_test(self) -> pd.DataFrame:
+        """Likelihood-ratio tests of proportional odds, one term at a time (as ``ordinal::nominal_test``).
+
+        Each location term in turn is given threshold-specific effects (moved to
+        ``nominal=``) and the model refitted.  A small p-value says the term's effect
+        differs across thresholds.
+
+        Returns
+        -------
+        DataFrame
+            ``term, df, loglik, aic, lrt, p``; the first row, ``<none>``, is this fit.
+        """
+        from analysis.ordinal.tests import nominal_test
+
+        return nominal_test(self)
+
+    def brant_test(self) -> pd.DataFrame:
+        """Brant's (1990) Wald test of proportional odds: omnibus and per term.
+
+        Fits the J-1 binary logits of ``Y > j`` and tests whether their slopes are
+        equal, with Brant's covariance of the stacked estimates.  Logit link,
+        proportional-odds fits only.
+
+        Returns
+        -------
+        DataFrame
+            ``term, chi2, df, p``; first row ``Omnibus``.
+        """
+        from analysis.ordinal.tests import brant_test
+
+        return brant_test(self)
+
+    # ---- summary
+    def summary(self, alpha: float = 0.05) -> Summary:  # type: ignore[override]
+        """Readable summary (statsmodels ``Summary``: ``print()`` it or show it in a notebook)."""
+        m = self.model
+        smry = Summary()
+        info = {
+            "Outcome:": str(m.endog_names),
+            "Link:": m.link.name,
+            "Levels:": " < ".join(str(v) for v in m.labels),
+            "Observations:": f"{self.n_rows}"
+            + (f" (sum of weights {m.sum_w:.6g})" if m.weight_kind else ""),
+            "Weights:": m.weight_kind or "none",
+            "SEs:": self.cov_type
+            + (f", {self.n_clusters} clusters" if self.cov_type == "cluster" else ""),
+            "Log-likelihood:": f"{self.llf:.4f}",
+            "AIC:": f"{self.aic:.3f}",
+            "BIC:": f"{self.bic:.3f}",
+            "Converged:": f"{self.converged} (max|grad| {self.max_grad:.2e}, cond(H) {self.cond_hessian:.3g})",
+            "Rows dropped (missing):": f"{self.n_dropped}",
+        }
+        smry.add_title(f"Cumulative-link model: {m.link.name} P(Y <= j) = theta_j - x'beta")
+        smry.add_dict(info, ncols=2)
+        fmt = "%.4f"
+        if m.k_loc:
+            smry.add_df(self.coef, float_format=fmt)
+        smry.add_df(self.thresholds, float_format=fmt)
+        if m._Zt is not None:
+            smry.add_df(
+                self.nominal_effects.drop(columns=["threshold", "variable"]), float_format=fmt
+            )
+        return smry
+
+
+def _dcum_dparams(m: Any, f: np.ndarray, X, Zt) -> np.ndarray:
+    """Derivative of F(eta_j), j < J, w.r.t. the parameters: rows x (J-1) x k."""
+    r, Jm = f.shape
+    D = np.zeros((r, Jm, m.k_params))
+    p = m.k_loc
+    if p:
+        D[:, :, :p] = -f[:, :, None] * X[:, None, :]
+    for a in range(m.k_thr_cols):
+        za = np.ones(r) if Zt is None else Zt[:, a]
+        for j in range(Jm):
+            D[:, j, p + a * Jm + j] = f[:, j] * za
+    return D
+
+
+def _ame(m: Any, par, col, is_nom, group, name, w) -> np.ndarray:
+    X = m._X
+    Zt = m._Zt
+    if group is not None:  # discrete change from reference for a dummy column
+        cols = group
+        if is_nom:
+            Z0 = Zt.copy()
+            Z0[:, [1 + c for c in cols]] = 0.0
+            Z1 = Z0.copy()
+            Z1[:, 1 + col - m.k_loc] = 1.0
+            P0 = _probs(m, par, X, Z0)
+            P1 = _probs(m, par, X, Z1)
+        else:
+            X0 = X.copy()
+            X0[:, cols] = 0.0
+            X1 = X0.copy()
+            X1[:, col] = 1.0
+            P0 = _probs(m, par, X0, Zt)
+            P1 = _probs(m, par, X1, Zt)
+        return w @ (P1 - P0)
+    eta = _cum_etas(m, par, X, Zt)
+    f = m.link.evaluate(eta)[2]
+    beta, theta = m._unpack(par)
+    if is_nom:
+        slope = theta[:, 1 + col - m.k_loc][None, :]  # d eta_j / dz = gamma_j
+    else:
+        slope = -beta[col]
+    dcum = f * slope  # n x (J-1)
+    n = dcum.shape[0]
+    dc = np.column_stack([np.zeros(n), dcum, np.zeros(n)])
+    return w @ np.diff(dc, axis=1)
+
+
+def _probs(m: Any, par, X, Zt) -> np.ndarray:
+    eta = _cum_etas(m, par, X, Zt)
+    F = m.link.evaluate(eta)[0]
+    n = F.shape[0]
+    return np.diff(np.column_stack([np.zeros(n), F, np.ones(n)]), axis=1)
+
+
+def _num_jac(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    f0 = fun(x)
+    jac = np.empty((f0.shape[0], x.shape[0]))
+    for i in range(x.shape[0]):
+        h = 1e-6 * max(1.0, abs(x[i]))
+        xp = x.copy()
+        xm = x.copy()
+        xp[i] += h
+        xm[i] -= h
+        jac[:, i] = (fun(xp) - fun(xm)) / (2 * h)
+    return jac
+
