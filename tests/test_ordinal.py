@@ -558,3 +558,40 @@ def test_unused_middle_level_dropped_and_labels_kept(survey):
         res2 = fit_ordinal(FORMULA, data=d)
     assert list(res2.thresholds.index) == ["none|low", "low|high", "high|top"]
     np.testing.assert_allclose(res2.params, res.params, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- confidence level
+Z90 = 1.6448536269514722  # standard normal 0.95 quantile (closed form, tables)
+
+
+def test_alpha_sets_every_interval(survey):
+    res = fit_ordinal(FORMULA, data=survey, alpha=0.10)
+    assert res.alpha == 0.10
+    for tab in (res.coef, res.thresholds):
+        assert tab.attrs["conf_level"] == pytest.approx(0.90)
+        np.testing.assert_allclose(tab["ci_low"], tab["estimate"] - Z90 * tab["se"], rtol=1e-12)
+        np.testing.assert_allclose(tab["ci_high"], tab["estimate"] + Z90 * tab["se"], rtol=1e-12)
+    np.testing.assert_allclose(res.coef["or_high"], np.exp(res.coef["ci_high"]), rtol=1e-12)
+    new = survey.head(3)
+    pp = res.predict_proba(new, se=True)
+    inner = (pp["prob"] - Z90 * pp["se"] > 0) & (pp["prob"] + Z90 * pp["se"] < 1)
+    np.testing.assert_allclose(
+        pp.loc[inner, "ci_high"], (pp["prob"] + Z90 * pp["se"])[inner], rtol=1e-12
+    )
+    me = res.marginal_effects()
+    np.testing.assert_allclose(me["ci_low"], me["ame"] - Z90 * me["se"], rtol=1e-12)
+    assert "Confidence level:" in str(res.summary()) and "0.9" in str(res.summary())
+    # a method's alpha overrides the fit's; the default fit stays at 95%
+    t99 = res.conf_table(alpha=0.01)
+    assert t99.attrs["conf_level"] == pytest.approx(0.99)
+    q99 = 2.5758293035489004
+    np.testing.assert_allclose(t99["ci_low"], t99["estimate"] - q99 * t99["se"], rtol=1e-12)
+    me95 = res.marginal_effects(alpha=0.05)
+    np.testing.assert_allclose(me95["ci_high"], me95["ame"] + 1.959963984540054 * me95["se"])
+    assert fit_ordinal(FORMULA, data=survey).coef.attrs["conf_level"] == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, -0.1, "x"])
+def test_bad_alpha_is_refused(survey, alpha):
+    with pytest.raises(OrdinalModelError, match="alpha must"):
+        fit_ordinal(FORMULA, data=survey, alpha=alpha)

@@ -94,6 +94,7 @@ def fit_question_models(
     *,
     link: str = "logit",
     weights: str | None = None,
+    alpha: float = 0.05,
 ) -> dict[str, Any]:
     """Fit one cumulative-link model per outcome on the same predictors.
 
@@ -107,6 +108,8 @@ def fit_question_models(
         One of :data:`analysis.ordinal.LINKS`.
     weights : str, optional
         Column of survey weights.
+    alpha : float
+        The fits' intervals are at the confidence level ``1 - alpha``.
 
     Returns
     -------
@@ -118,7 +121,7 @@ def fit_question_models(
         cols = [outcome, *predictors] + ([weights] if weights else [])
         data = model_frame(df, cols)
         fits[outcome] = fit_ordinal(
-            model_formula(outcome, predictors), data=data, link=link, weights=weights
+            model_formula(outcome, predictors), data=data, link=link, weights=weights, alpha=alpha
         )
     return fits
 
@@ -212,6 +215,7 @@ def fit_partial_model(
     predictors: Sequence[str] = DEFAULT_PREDICTORS,
     *,
     link: str = "logit",
+    alpha: float = 0.05,
 ) -> Any:
     """Partial proportional-odds model: ``nominal_terms`` get threshold-specific effects.
 
@@ -227,7 +231,11 @@ def fit_partial_model(
     data = model_frame(df, [outcome, *predictors])
     rhs = " + ".join(location) if location else "1"
     return fit_ordinal(
-        f"{outcome} ~ {rhs}", data=data, link=link, nominal="~ " + " + ".join(nominal_terms)
+        f"{outcome} ~ {rhs}",
+        data=data,
+        link=link,
+        nominal="~ " + " + ".join(nominal_terms),
+        alpha=alpha,
     )
 
 
@@ -268,16 +276,18 @@ def predicted_probabilities(
     df: pd.DataFrame,
     by: Sequence[str],
     predictors: Sequence[str] = DEFAULT_PREDICTORS,
+    alpha: float | None = None,
 ) -> pd.DataFrame:
     """Predicted probability of each outcome level over every combination of ``by``.
 
-    The predictors not in ``by`` are held at their most frequent value in ``df``.
+    The predictors not in ``by`` are held at their most frequent value in ``df``; intervals
+    at the confidence level ``1 - alpha`` (default: the fit's ``alpha``).
 
     Returns
     -------
     DataFrame
         Long format: the ``by`` columns, ``level``, ``probability``, ``se``, ``ci_low``,
-        ``ci_high`` (delta-method 95% intervals, clipped to [0, 1]).
+        ``ci_high`` (delta-method intervals, clipped to [0, 1]); ``.attrs["conf_level"]``.
     """
     levels = {b: [c for c in df[b].cat.categories if (df[b] == c).any()] for b in by}
     grid = pd.MultiIndex.from_product([levels[b] for b in by], names=list(by)).to_frame(index=False)
@@ -287,7 +297,7 @@ def predicted_probabilities(
     for p in predictors:
         if isinstance(df[p].dtype, pd.CategoricalDtype):
             grid[p] = pd.Categorical(grid[p], categories=df[p].cat.categories, ordered=df[p].cat.ordered)
-    pred = res.predict_proba(grid, se=True)  # columns row, level, prob, se, ci_low, ci_high
+    pred = res.predict_proba(grid, se=True, alpha=alpha)  # row, level, prob, se, ci_low, ci_high
     keys = grid[list(by)].reset_index(drop=True)
     keys["row"] = np.arange(len(keys))
     row_index = pd.Series(np.arange(len(grid)), index=grid.index)
@@ -295,6 +305,7 @@ def predicted_probabilities(
     out = keys.merge(pred, on="row").drop(columns="row").rename(columns={"prob": "probability"})
     out["ci_low"] = out["ci_low"].clip(0, 1)
     out["ci_high"] = out["ci_high"].clip(0, 1)
+    out.attrs["conf_level"] = pred.attrs["conf_level"]
     return out
 
 
@@ -332,11 +343,16 @@ def fit_battery_model(
     *,
     link: str = "logit",
     cluster: str = "respondent_id",
+    alpha: float = 0.05,
 ) -> Any:
     """Ordinal model of the battery ratings on skill and profile, SEs clustered by respondent."""
     data = model_frame(long, ["rating", "skill", *predictors, cluster])
     return fit_ordinal(
-        "rating ~ " + " + ".join(["skill", *predictors]), data=data, link=link, cluster=cluster
+        "rating ~ " + " + ".join(["skill", *predictors]),
+        data=data,
+        link=link,
+        cluster=cluster,
+        alpha=alpha,
     )
 
 
@@ -347,6 +363,7 @@ def fit_trend_model(
     *,
     link: str = "logit",
     reference_year: int | None = None,
+    alpha: float = 0.05,
 ) -> Any:
     """Pooled model across years with a linear trend ``year_c`` (years since ``reference_year``).
 
@@ -356,7 +373,9 @@ def fit_trend_model(
     data = model_frame(pooled, [outcome, "year", *predictors])
     first = int(data["year"].min()) if reference_year is None else reference_year
     data["year_c"] = data["year"].astype(float) - first
-    return fit_ordinal(model_formula(outcome, ["year_c", *predictors]), data=data, link=link)
+    return fit_ordinal(
+        model_formula(outcome, ["year_c", *predictors]), data=data, link=link, alpha=alpha
+    )
 
 
 def term_labels(terms: Iterable[str], codebook: Codebook | None = None, lang: str = "en") -> dict[str, str]:

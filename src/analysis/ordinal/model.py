@@ -36,7 +36,7 @@ from analysis.ordinal.errors import (
     SeparationWarning,
 )
 from analysis.ordinal.links import LINKS
-from analysis.ordinal.results import OrdinalResults, _cum_etas
+from analysis.ordinal.results import OrdinalResults, _check_alpha, _cum_etas
 
 __all__ = ["OrdinalModel", "fit_ordinal"]
 
@@ -623,6 +623,7 @@ def fit_ordinal(
     cluster: str | Sequence[Any] | np.ndarray | pd.Series | None = None,
     maxiter: int = 100,
     grad_tol: float = 1e-6,
+    alpha: float = 0.05,
     _env: Any = None,
 ):
     """Fit a cumulative-link model from a formula (R's ``ordinal::clm``).
@@ -652,6 +653,9 @@ def fit_ordinal(
         cluster-robust sandwich SEs with the G/(G-1) correction.
     maxiter, grad_tol : int, float
         Newton iterations and the gradient tolerance that defines ``converged``.
+    alpha : float
+        The intervals of the results' tables are at the confidence level ``1 - alpha``
+        (``res.alpha``; methods taking ``alpha=`` override it).
 
     Returns
     -------
@@ -694,8 +698,11 @@ def fit_ordinal(
         raise OrdinalModelError(f"unknown link {link!r}; use one of {sorted(LINKS)}")
     if weight_kind not in ("survey", "frequency"):
         raise OrdinalModelError(f"weight_kind must be 'survey' or 'frequency', not {weight_kind!r}")
+    alpha = _check_alpha(alpha)
     model = OrdinalModel.from_formula(
         formula, data, link=link, weights=weights, weight_kind=weight_kind, nominal=nominal,
         cluster=cluster, _env=env, _stacklevel=4,
     )
-    return model.fit(maxiter=maxiter, grad_tol=grad_tol)
+    res = model.fit(maxiter=maxiter, grad_tol=grad_tol)
+    res._results.alpha = alpha
+    return res

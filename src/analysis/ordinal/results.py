@@ -19,10 +19,26 @@ from statsmodels.base.model import LikelihoodModelResults
 from statsmodels.iolib.summary2 import Summary
 from statsmodels.miscmodels.ordinal_model import OrderedResults
 
+try:  # statsmodels >= 0.15 keeps its caching decorator private
+    from statsmodels.tools._decorators import cache_readonly
+except ImportError:  # pragma: no cover - older statsmodels
+    from statsmodels.tools.decorators import cache_readonly
+
 from analysis.ordinal.design import _build_new
 from analysis.ordinal.errors import OrdinalModelError, OrdinalWarning
 
 __all__ = ["OrdinalResults"]
+
+
+def _check_alpha(alpha: float) -> float:
+    """``alpha`` in (0, 1): the intervals' confidence level is ``1 - alpha``."""
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        raise OrdinalModelError(f"alpha must be a number in (0, 1), not {alpha!r}") from None
+    if not 0.0 < a < 1.0:
+        raise OrdinalModelError(f"alpha must be in (0, 1) (confidence level 1 - alpha), not {alpha!r}")
+    return a
 
 
 def _cum_etas(model: Any, params, X, Zt) -> np.ndarray:
@@ -58,6 +74,7 @@ class OrdinalResults(OrderedResults):
         self.n_dropped = 0
         self.dropped_levels: list[Any] = []
         self._spec: dict[str, Any] = {}
+        self.alpha = 0.05
 
     # ---- scalars
     @property
@@ -91,12 +108,18 @@ class OrdinalResults(OrderedResults):
         return list(self.model.labels)
 
     # ---- tables
-    def _table(self, idx: np.ndarray, names: list[str], odds: bool) -> pd.DataFrame:
+    def _alpha(self, alpha: float | None) -> float:
+        return _check_alpha(self.alpha if alpha is None else alpha)
+
+    def _table(
+        self, idx: np.ndarray, names: list[str], odds: bool, alpha: float | None = None
+    ) -> pd.DataFrame:
+        a = self._alpha(alpha)
         est = np.asarray(self.params)[idx]
         se = np.sqrt(np.diag(self.cov_params_default))[idx]
         with np.errstate(divide="ignore", invalid="ignore"):
             z = est / se
-        q = stats.norm.ppf(0.975)
+        q = stats.norm.ppf(1.0 - a / 2.0)
         df = pd.DataFrame(
             {
                 "estimate": est,
@@ -112,29 +135,35 @@ class OrdinalResults(OrderedResults):
             df["odds_ratio"] = np.exp(df["estimate"])
             df["or_low"] = np.exp(df["ci_low"])
             df["or_high"] = np.exp(df["ci_high"])
+        df.attrs["conf_level"] = 1.0 - a
         return df
 
-    @property
+    @cache_readonly
     def coef(self) -> pd.DataFrame:
-        """Location effects beta: estimate, se, z, p, 95% CI (and odds ratios for logit)."""
+        """Location effects beta: estimate, se, z, p, CI at level ``1 - alpha`` (and odds ratios
+        for logit).  The level is :attr:`alpha` (set by ``fit_ordinal(alpha=)``), also in
+        ``.attrs["conf_level"]``; :meth:`conf_table` gives another level."""
         p = self.model.k_loc
         return self._table(np.arange(p), list(self.model.exog_names[:p]), odds=True)
 
-    @property
+    @cache_readonly
     def thresholds(self) -> pd.DataFrame:
-        """Cut-points theta_j (``"1|2"``, ...): estimate, se, z, p, 95% CI."""
+        """Cut-points theta_j (``"1|2"``, ...): estimate, se, z, p, CI at level ``1 - alpha``."""
         p, Jm = self.model.k_loc, self.model.k_levels - 1
         df = self._table(np.arange(p, p + Jm), list(self.model.threshold_names), odds=False)
         df.index.name = "threshold"
         return df
 
-    @property
+    @cache_readonly
     def nominal_effects(self) -> pd.DataFrame:
         """Threshold-specific effects gamma_j of nominal terms (``"1|2.term"``); empty if none."""
+        return self._nominal_table(None)
+
+    def _nominal_table(self, alpha: float | None) -> pd.DataFrame:
         m = self.model
         start = m.k_loc + m.k_levels - 1
         idx = np.arange(start, m.k_params)
-        df = self._table(idx, list(m.exog_names[start:]), odds=False)
+        df = self._table(idx, list(m.exog_names[start:]), odds=False, alpha=alpha)
         Jm = m.k_levels - 1
         df.insert(0, "threshold", [m.threshold_names[i % Jm] for i in range(len(idx))])
         df.insert(1, "variable", [m.nominal_names[i // Jm] for i in range(len(idx))])
@@ -162,7 +191,36 @@ class OrdinalResults(OrderedResults):
             Zt = None if Zt is None else Zt[keep]
         return X, Zt, keep
 
-    def predict_proba(self, newdata: pd.DataFrame | None = None, se: bool = False) -> pd.DataFrame:
+    def conf_table(self, alpha: float | None = None, part: str = "coef") -> pd.DataFrame:
+        """:attr:`coef` (``part="coef"``), :attr:`thresholds` or :attr:`nominal_effects` with
+        intervals at the confidence level ``1 - alpha`` (default :attr:`alpha`).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from analysis.ordinal import fit_ordinal
+        >>> rng = np.random.default_rng(4)
+        >>> d = pd.DataFrame({"x": rng.normal(size=300)})
+        >>> d["y"] = np.digitize(d["x"] + rng.logistic(size=300), [-1, 1])
+        >>> t = fit_ordinal("y ~ x", data=d).conf_table(alpha=0.10)
+        >>> t.attrs["conf_level"]
+        0.9
+        """
+        m = self.model
+        p, Jm = m.k_loc, m.k_levels - 1
+        if part == "coef":
+            return self._table(np.arange(p), list(m.exog_names[:p]), odds=True, alpha=alpha)
+        if part == "thresholds":
+            df = self._table(np.arange(p, p + Jm), list(m.threshold_names), odds=False, alpha=alpha)
+            df.index.name = "threshold"
+            return df
+        if part == "nominal":
+            return self._nominal_table(alpha)
+        raise OrdinalModelError(f"part must be 'coef', 'thresholds' or 'nominal', not {part!r}")
+
+    def predict_proba(
+        self, newdata: pd.DataFrame | None = None, se: bool = False, alpha: float | None = None
+    ) -> pd.DataFrame:
         """Predicted probability of each outcome level.
 
         Parameters
@@ -171,7 +229,9 @@ class OrdinalResults(OrderedResults):
             Values of the predictors (the estimation sample if omitted).  Rows with a
             missing predictor get NaN.
         se : bool
-            If True, return a long table with delta-method standard errors and 95% CI.
+            If True, return a long table with delta-method standard errors and intervals.
+        alpha : float, optional
+            The intervals' level is ``1 - alpha`` (default :attr:`alpha`).
 
         Returns
         -------
@@ -233,7 +293,8 @@ class OrdinalResults(OrderedResults):
             full_se[:] = ses
         else:
             full_se[keep] = ses
-        q = stats.norm.ppf(0.975)
+        a = self._alpha(alpha)
+        q = stats.norm.ppf(1.0 - a / 2.0)
         long = pd.DataFrame(
             {
                 "row": np.repeat(np.asarray(index), J),
@@ -244,10 +305,11 @@ class OrdinalResults(OrderedResults):
         )
         long["ci_low"] = (long["prob"] - q * long["se"]).clip(lower=0.0)
         long["ci_high"] = (long["prob"] + q * long["se"]).clip(upper=1.0)
+        long.attrs["conf_level"] = 1.0 - a
         return long
 
     # ---- marginal effects
-    def marginal_effects(self) -> pd.DataFrame:
+    def marginal_effects(self, alpha: float | None = None) -> pd.DataFrame:
         """Average marginal effect of each term on the probability of each level.
 
         Continuous columns: the sample average of dP(Y = level)/dx.  Dummy columns of a
@@ -269,7 +331,8 @@ class OrdinalResults(OrderedResults):
         V = np.asarray(self.cov_params_default)
         w = m._w / m._w.sum()
         rows = []
-        q = stats.norm.ppf(0.975)
+        a = self._alpha(alpha)
+        q = stats.norm.ppf(1.0 - a / 2.0)
         for col, name in enumerate(names):
             is_nom = col >= m.k_loc
             group = discrete.get(name)
@@ -366,9 +429,14 @@ class OrdinalResults(OrderedResults):
         return brant_test(self)
 
     # ---- summary
-    def summary(self, alpha: float = 0.05) -> Summary:  # type: ignore[override]
-        """Readable summary (statsmodels ``Summary``: ``print()`` it or show it in a notebook)."""
+    def summary(self, alpha: float | None = None) -> Summary:  # type: ignore[override]
+        """Readable summary (statsmodels ``Summary``: ``print()`` it or show it in a notebook).
+
+        Intervals at the confidence level ``1 - alpha`` (default :attr:`alpha`), stated in
+        the header.
+        """
         m = self.model
+        a = self._alpha(alpha)
         smry = Summary()
         info = {
             "Outcome:": str(m.endog_names),
@@ -384,16 +452,18 @@ class OrdinalResults(OrderedResults):
             "BIC:": f"{self.bic:.3f}",
             "Converged:": f"{self.converged} (max|grad| {self.max_grad:.2e}, cond(H) {self.cond_hessian:.3g})",
             "Rows dropped (missing):": f"{self.n_dropped}",
+            "Confidence level:": f"{1.0 - a:.4g}",
         }
         smry.add_title(f"Cumulative-link model: {m.link.name} P(Y <= j) = theta_j - x'beta")
         smry.add_dict(info, ncols=2)
         fmt = "%.4f"
         if m.k_loc:
-            smry.add_df(self.coef, float_format=fmt)
-        smry.add_df(self.thresholds, float_format=fmt)
+            smry.add_df(self.conf_table(a, "coef"), float_format=fmt)
+        smry.add_df(self.conf_table(a, "thresholds"), float_format=fmt)
         if m._Zt is not None:
             smry.add_df(
-                self.nominal_effects.drop(columns=["threshold", "variable"]), float_format=fmt
+                self.conf_table(a, "nominal").drop(columns=["threshold", "variable"]),
+                float_format=fmt,
             )
         return smry
 
