@@ -13,6 +13,8 @@ Modules (data flow: a DataFrame and a formula in, tidy DataFrames out):
 - :mod:`~analysis.ordinal.model` — :class:`OrdinalModel` and :func:`fit_ordinal` (``clm``);
 - :mod:`~analysis.ordinal.results` — :class:`OrdinalResults` (tables, predictions, effects);
 - :mod:`~analysis.ordinal.tests` — nominal (LR) and Brant tests of proportional odds;
+- :mod:`~analysis.ordinal.mixed` — :func:`fit_ordinal_mixed` (``clmm``: random intercepts,
+  Laplace / adaptive Gauss–Hermite), numerics in :mod:`~analysis.ordinal.mixed_core`;
 - :mod:`~analysis.ordinal.errors` — errors and warnings.
 
 Sign convention everywhere: ``link P(Y <= j) = theta_j - x'beta`` (a positive ``beta``
@@ -39,6 +41,7 @@ from analysis.ordinal.errors import (
     SeparationWarning,
 )
 from analysis.ordinal.links import LATENT_VARIANCE, LINKS
+from analysis.ordinal.mixed import OrdinalMixedModel, OrdinalMixedResults, fit_ordinal_mixed
 from analysis.ordinal.model import OrdinalModel, fit_ordinal
 from analysis.ordinal.results import OrdinalResults
 
@@ -47,10 +50,13 @@ __all__ = [
     "LINKS",
     "BinarySplitSeparationError",
     "OrdinalConvergenceWarning",
+    "OrdinalMixedModel",
+    "OrdinalMixedResults",
     "OrdinalModel",
     "OrdinalModelError",
     "OrdinalResults",
     "OrdinalWarning",
     "SeparationWarning",
     "fit_ordinal",
+    "fit_ordinal_mixed",
 ]

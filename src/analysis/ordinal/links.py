@@ -62,19 +62,43 @@ def _cauchit(e: np.ndarray) -> tuple[np.ndarray, ...]:
     return F, S, f, -2.0 * e * f / q
 
 
+def _logit_dd(e: np.ndarray, F: np.ndarray, f: np.ndarray) -> np.ndarray:
+    return f * ((1.0 - 2.0 * F) ** 2 - 2.0 * f)
+
+
+def _probit_dd(e: np.ndarray, F: np.ndarray, f: np.ndarray) -> np.ndarray:
+    return (e * e - 1.0) * f
+
+
+def _cloglog_dd(e: np.ndarray, F: np.ndarray, f: np.ndarray) -> np.ndarray:
+    ee = np.exp(np.clip(e, -700.0, 700.0))
+    return f * ((1.0 - ee) ** 2 - ee)
+
+
+def _loglog_dd(e: np.ndarray, F: np.ndarray, f: np.ndarray) -> np.ndarray:
+    ee = np.exp(-np.clip(e, -700.0, 700.0))
+    return f * ((ee - 1.0) ** 2 - ee)
+
+
+def _cauchit_dd(e: np.ndarray, F: np.ndarray, f: np.ndarray) -> np.ndarray:
+    q = 1.0 + e * e
+    return 2.0 * (3.0 * e * e - 1.0) / (np.pi * q**3)
+
+
 @dataclass(frozen=True)
 class _Link:
     name: str
     evaluate: Callable[[np.ndarray], tuple[np.ndarray, ...]]  # -> cdf, sf, pdf, pdf'
     distr: Any  # the scipy distribution statsmodels' OrderedModel uses for cdf / pdf / ppf
+    pdf_dd: Callable[..., np.ndarray] = _logit_dd  # f''(e), given e, F(e), f(e)
 
 
 LINKS: dict[str, _Link] = {
-    "logit": _Link("logit", _logit, stats.logistic),
-    "probit": _Link("probit", _probit, stats.norm),
-    "cloglog": _Link("cloglog", _cloglog, stats.gumbel_l),
-    "loglog": _Link("loglog", _loglog, stats.gumbel_r),
-    "cauchit": _Link("cauchit", _cauchit, stats.cauchy),
+    "logit": _Link("logit", _logit, stats.logistic, _logit_dd),
+    "probit": _Link("probit", _probit, stats.norm, _probit_dd),
+    "cloglog": _Link("cloglog", _cloglog, stats.gumbel_l, _cloglog_dd),
+    "loglog": _Link("loglog", _loglog, stats.gumbel_r, _loglog_dd),
+    "cauchit": _Link("cauchit", _cauchit, stats.cauchy, _cauchit_dd),
 }
 """The supported links: name -> (cdf, sf, pdf, pdf') and the matching scipy distribution."""
 

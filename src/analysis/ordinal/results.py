@@ -41,6 +41,36 @@ def _check_alpha(alpha: float) -> float:
     return a
 
 
+def wald_table(
+    est: np.ndarray, se: np.ndarray, names: list[str], alpha: float, odds: bool
+) -> pd.DataFrame:
+    """Estimate, se, z, two-sided p and the Wald interval at level ``1 - alpha``.
+
+    With ``odds`` (logit link) also the odds ratio and its interval, ``exp`` of the ends.
+    The level is stored in ``.attrs["conf_level"]``.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = est / se
+    q = stats.norm.ppf(1.0 - alpha / 2.0)
+    df = pd.DataFrame(
+        {
+            "estimate": est,
+            "se": se,
+            "z": z,
+            "p": 2.0 * stats.norm.sf(np.abs(z)),
+            "ci_low": est - q * se,
+            "ci_high": est + q * se,
+        },
+        index=pd.Index(names, name="term"),
+    )
+    if odds:
+        df["odds_ratio"] = np.exp(df["estimate"])
+        df["or_low"] = np.exp(df["ci_low"])
+        df["or_high"] = np.exp(df["ci_high"])
+    df.attrs["conf_level"] = 1.0 - alpha
+    return df
+
+
 def _cum_etas(model: Any, params, X, Zt) -> np.ndarray:
     """``n x (J-1)`` matrix of theta_j + z'gamma_j - x'beta."""
     beta, theta = model._unpack(params)
@@ -114,29 +144,9 @@ class OrdinalResults(OrderedResults):
     def _table(
         self, idx: np.ndarray, names: list[str], odds: bool, alpha: float | None = None
     ) -> pd.DataFrame:
-        a = self._alpha(alpha)
         est = np.asarray(self.params)[idx]
         se = np.sqrt(np.diag(self.cov_params_default))[idx]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = est / se
-        q = stats.norm.ppf(1.0 - a / 2.0)
-        df = pd.DataFrame(
-            {
-                "estimate": est,
-                "se": se,
-                "z": z,
-                "p": 2.0 * stats.norm.sf(np.abs(z)),
-                "ci_low": est - q * se,
-                "ci_high": est + q * se,
-            },
-            index=pd.Index(names, name="term"),
-        )
-        if odds and self.link == "logit":
-            df["odds_ratio"] = np.exp(df["estimate"])
-            df["or_low"] = np.exp(df["ci_low"])
-            df["or_high"] = np.exp(df["ci_high"])
-        df.attrs["conf_level"] = 1.0 - a
-        return df
+        return wald_table(est, se, names, self._alpha(alpha), odds and self.link == "logit")
 
     @cache_readonly
     def coef(self) -> pd.DataFrame:
