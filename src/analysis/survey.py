@@ -24,7 +24,7 @@ Examples
 >>> d = SurveyDesign(df, weights="w", ids="psu")
 >>> r = d.mean("y")
 >>> round(float(r["estimate"].iloc[0]), 4), round(float(r["se"].iloc[0]), 4), d.degf
-(3.6667, 1.6415, 2)
+(3.6667, 1.1547, 2)
 """
 
 from __future__ import annotations
