@@ -14,13 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _prepared_factory import make_prepared
 
 from analysis import stats
-
-try:  # pytest imports tests as a package; the __main__ run does not
-    from tests._prepared_factory import make_prepared
-except ImportError:  # pragma: no cover
-    from _prepared_factory import make_prepared
 
 SNAP = Path(__file__).parent / "data" / "unweighted_snapshot"
 

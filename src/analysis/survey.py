@@ -409,13 +409,22 @@ class SurveyDesign:
         return v
 
     # ------------------------------------------------------------------ estimators
-    def _y(self, column: str) -> tuple[np.ndarray, list[str], np.ndarray]:
-        """Numeric matrix of a column (indicators for a categorical), names, and non-missing rows."""
+    def _y(
+        self, column: str, categorical: bool = False
+    ) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """Numeric matrix of a column (indicators for a categorical), names, and non-missing rows.
+
+        ``categorical``: indicators of the distinct values even of a numeric column.
+        """
         if column not in self.data.columns:
             raise SurveyUsageError(f"survey design: column {column!r} not in the data")
         s = self.data[column]
         ok = s.notna().to_numpy()
-        if isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s):
+        if (
+            categorical
+            or isinstance(s.dtype, pd.CategoricalDtype)
+            or not pd.api.types.is_numeric_dtype(s)
+        ):
             cats = (
                 list(s.cat.categories)
                 if isinstance(s.dtype, pd.CategoricalDtype)
@@ -674,13 +683,29 @@ class SurveyDesign:
             raise SurveyUsageError(
                 f"chisq: statistic must be F, Chisq, adjWald or Wald, not {statistic!r}"
             )
-        ry, rnames, rok = self._y(row)
-        cy, cnames, cok = self._y(col)
+        ry, _, rok = self._y(row, categorical=True)
+        cy, _, cok = self._y(col, categorical=True)
         ok = rok & cok
+        return self.chisq_matrix(ry, cy, ok, statistic=statistic)
+
+    def chisq_matrix(
+        self, ry: ArrayLike, cy: ArrayLike, rows: ArrayLike | None = None, *, statistic: str = "F"
+    ) -> pd.DataFrame:
+        """Rao--Scott test from 0/1 indicator matrices of the row and column answers.
+
+        ``ry`` (n x r) and ``cy`` (n x c) over all rows of the design; ``rows`` marks the
+        rows that answered both. Empty rows / columns of the table are dropped. The
+        result is as :meth:`chisq` (which calls this).
+        """
+        if statistic not in ("F", "Chisq", "adjWald", "Wald"):
+            raise SurveyUsageError(
+                f"chisq: statistic must be F, Chisq, adjWald or Wald, not {statistic!r}"
+            )
+        ry, cy = np.asarray(ry, dtype=float), np.asarray(cy, dtype=float)
+        ok = np.ones(len(ry), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
         dom = self._domain & ok & (self.weights > 0)
-        keep_r = ry[dom].sum(axis=0) > 0
-        keep_c = cy[dom].sum(axis=0) > 0
-        ry, cy = ry[:, keep_r], cy[:, keep_c]
+        ry = ry[:, ry[dom].sum(axis=0) > 0]
+        cy = cy[:, cy[dom].sum(axis=0) > 0]
         nr, nc = ry.shape[1], cy.shape[1]
         nu = len(np.unique(self._psu[self._domain])) - len(np.unique(self._strata[self._domain]))
         N = int(dom.sum())
@@ -797,8 +822,8 @@ class SurveyDesign:
 
     def table(self, row: str, col: str) -> pd.DataFrame:
         """Weighted counts of two categorical columns (``svytable``), rows x columns."""
-        ry, rnames, rok = self._y(row)
-        cy, cnames, cok = self._y(col)
+        ry, rnames, rok = self._y(row, categorical=True)
+        cy, cnames, cok = self._y(col, categorical=True)
         dom = self._domain & rok & cok
         w = np.where(dom, self.weights, 0.0)
         t = (w[:, None] * ry).T @ cy
