@@ -144,3 +144,23 @@ def test_bad_input_is_a_usage_error(sample):
 def test_proportion_ci_degenerate():
     lo, hi = proportion_ci(0.0, 0.0, 30, method="logit", n=20)
     assert lo == 0 and hi == pytest.approx(1 - 0.025 ** (1 / 20), rel=1e-12)
+
+
+@pytest.mark.parametrize("key", ["cluster", "weights_only"])
+def test_svyolr_on_the_design(sample, key):
+    from analysis.survey import svyolr
+
+    ref = REF[key]["svyolr_likert"]
+    d = sample.assign(
+        likert_o=pd.Categorical(sample["likert"], categories=[1, 2, 3, 4, 5], ordered=True)
+    )
+    des = SurveyDesign(d, weights="w", **DESIGNS[key])
+    res = svyolr("likert_o ~ service + role", des)
+    est = np.r_[res.coef["estimate"].to_numpy(), res.thresholds["estimate"].to_numpy()]
+    se = np.r_[res.coef["se"].to_numpy(), res.thresholds["se"].to_numpy()]
+    # svyolr stops BFGS early (README: up to 5.5e-6 from the Newton optimum, clm's)
+    np.testing.assert_allclose(est, ref["clm_weighted_estimate"], atol=1e-9)
+    np.testing.assert_allclose(est, ref["estimate"], atol=1e-5)
+    np.testing.assert_allclose(se, ref["se"], rtol=1e-5)
+    assert res.cov_type == des.method
+    np.testing.assert_allclose(np.asarray(res.bse), se, rtol=1e-12)
