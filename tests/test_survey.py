@@ -1,0 +1,166 @@
+"""analysis.survey.SurveyDesign against R's survey 4.1.1 (tests/data/survey/, made by make_ref.R)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.errors import SurveyUsageError
+from analysis.survey import SurveyDesign, proportion_ci
+
+DATA = Path(__file__).parent / "data" / "survey"
+REF = json.loads((DATA / "survey_reference.json").read_text())
+DESIGNS = {
+    "cluster": {"ids": "psu", "strata": "stratum"},
+    "weights_only": {},
+    "cluster_fpc": {"ids": "psu", "strata": "stratum", "fpc": "fpc"},
+}
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    d = pd.read_csv(DATA / "survey_sample.csv")
+    d["likert_f"] = pd.Categorical(d["likert"], categories=[1, 2, 3, 4, 5])
+    d["answer"] = pd.Categorical(d["answer"], categories=["yes", "no", "dk"])
+    d["service"] = pd.Categorical(d["service"], categories=["in_house", "outsourcing"])
+    d["role"] = pd.Categorical(
+        d["role"], categories=["operator", "team_leader", "manager", "director"]
+    )
+    return d
+
+
+def design(sample, key) -> SurveyDesign:
+    return SurveyDesign(sample, weights="w", **DESIGNS[key])
+
+
+@pytest.mark.parametrize("key", list(DESIGNS))
+def test_degf_and_table(sample, key):
+    d = design(sample, key)
+    ref = REF[key]
+    assert d.degf == ref["degf"] and d.n == ref["n"]
+    t = d.table("likert_f", "service")
+    np.testing.assert_allclose(
+        t.to_numpy(), ref["svytable_likert_service"]["counts"], rtol=0, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("key", list(DESIGNS))
+@pytest.mark.parametrize(
+    "what,col", [("mean_score", "score"), ("mean_likert", "likert_f"), ("mean_answer", "answer")]
+)
+def test_svymean(sample, key, what, col):
+    d = design(sample, key)
+    ref = REF[key][what]
+    r = d.mean(col, df=np.inf)
+    np.testing.assert_allclose(r["estimate"], ref["estimate"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(r["se"], ref["se"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(r["deff"], ref["deff"], rtol=1e-8)
+    np.testing.assert_allclose(r["ci_low"], ref["ci_low"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(r["ci_high"], ref["ci_high"], rtol=0, atol=1e-6)
+    t = d.mean(col)  # default: t on the design's degrees of freedom
+    np.testing.assert_allclose(t["ci_low"], ref["ci_low_t"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(t["ci_high"], ref["ci_high_t"], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("key", list(DESIGNS))
+@pytest.mark.parametrize("level", ["yes", "dk"])
+@pytest.mark.parametrize("method", ["logit", "likelihood", "beta", "mean"])
+def test_svyciprop(sample, key, level, method):
+    ref = REF[key][f"ciprop_answer_{level}"][method]
+    r = design(sample, key).proportion("answer", level, ci=method).iloc[0]
+    assert r["estimate"] == pytest.approx(ref["estimate"], abs=1e-8)
+    assert r["se"] == pytest.approx(ref["se"], abs=1e-8)
+    lo, hi = (
+        (ref["exact_root_ci_low"], ref["exact_root_ci_high"])
+        if method == "likelihood"
+        else (ref["ci_low"], ref["ci_high"])
+    )
+    assert r["ci_low"] == pytest.approx(lo, abs=1e-6)
+    assert r["ci_high"] == pytest.approx(hi, abs=1e-6)
+    if method == "likelihood":  # R's own grid interpolation, looser
+        assert r["ci_low"] == pytest.approx(ref["ci_low"], abs=1e-5)
+        assert r["ci_high"] == pytest.approx(ref["ci_high"], abs=1e-5)
+
+
+@pytest.mark.parametrize("key", list(DESIGNS))
+@pytest.mark.parametrize("stat", ["F", "Chisq", "adjWald"])
+def test_svychisq_likert_service(sample, key, stat):
+    ref = REF[key]["chisq_likert_service"][stat]
+    r = design(sample, key).chisq("likert_f", "service", statistic=stat).iloc[0]
+    assert r["statistic"] == pytest.approx(ref["statistic"], abs=1e-6)
+    assert r["p"] == pytest.approx(ref["p"], abs=1e-6)
+    par = ref["parameter"]
+    if stat == "Chisq":
+        assert r["ndf"] == par["df"]
+    else:
+        assert r["ndf"] == pytest.approx(par["ndf"], abs=1e-6)
+        assert r["ddf"] == pytest.approx(par["ddf"], abs=1e-6)
+
+
+@pytest.mark.parametrize("key", list(DESIGNS))
+def test_svychisq_answer_role(sample, key):
+    ref = REF[key]["chisq_answer_role_F"]
+    r = design(sample, key).chisq("answer", "role").iloc[0]
+    assert r["statistic"] == pytest.approx(ref["statistic"], abs=1e-6)
+    assert r["ndf"] == pytest.approx(ref["parameter"]["ndf"], abs=1e-6)
+    assert r["ddf"] == pytest.approx(ref["parameter"]["ddf"], abs=1e-6)
+    assert r["p"] == pytest.approx(ref["p"], abs=1e-6)
+
+
+def test_subset_is_a_domain(sample):
+    """A domain mean equals the ratio estimator on the full design (svyby's domain)."""
+    d = design(sample, "cluster")
+    dom = (sample["service"] == "outsourcing").to_numpy()
+    r = d.subset(dom).mean("score").iloc[0]
+    y = sample["score"].to_numpy()
+    w = sample["w"].to_numpy()
+    z = np.where(dom, w * (y - r["estimate"]), 0) / w[dom].sum()
+    assert r["se"] == pytest.approx(np.sqrt(d.variance(z)[0, 0]), rel=1e-12)
+    assert r["estimate"] == pytest.approx(np.average(y[dom], weights=w[dom]), rel=1e-12)
+
+
+def test_lonely_psu(sample):
+    one = sample[(sample["stratum"] != "centro") | (sample["psu"] == "CE_01")]
+    with pytest.raises(SurveyUsageError, match="only one PSU"):
+        SurveyDesign(one, weights="w", ids="psu", strata="stratum").mean("score")
+    rem = SurveyDesign(one, weights="w", ids="psu", strata="stratum", lonely_psu="remove")
+    avg = SurveyDesign(one, weights="w", ids="psu", strata="stratum", lonely_psu="average")
+    v_rem = rem.mean("score")["se"].iloc[0] ** 2
+    assert avg.mean("score")["se"].iloc[0] ** 2 == pytest.approx(v_rem * 4 / 3, rel=1e-12)
+
+
+def test_bad_input_is_a_usage_error(sample):
+    with pytest.raises(SurveyUsageError, match="'nope'"):
+        SurveyDesign(sample, weights="nope")
+    bad = sample.assign(w=sample["w"].where(sample.index != 3))
+    with pytest.raises(SurveyUsageError, match="row 3"):
+        SurveyDesign(bad, weights="w")
+
+
+def test_proportion_ci_degenerate():
+    lo, hi = proportion_ci(0.0, 0.0, 30, method="logit", n=20)
+    assert lo == 0 and hi == pytest.approx(1 - 0.025 ** (1 / 20), rel=1e-12)
+
+
+@pytest.mark.parametrize("key", ["cluster", "weights_only"])
+def test_svyolr_on_the_design(sample, key):
+    from analysis.survey import svyolr
+
+    ref = REF[key]["svyolr_likert"]
+    d = sample.assign(
+        likert_o=pd.Categorical(sample["likert"], categories=[1, 2, 3, 4, 5], ordered=True)
+    )
+    des = SurveyDesign(d, weights="w", **DESIGNS[key])
+    res = svyolr("likert_o ~ service + role", des)
+    est = np.r_[res.coef["estimate"].to_numpy(), res.thresholds["estimate"].to_numpy()]
+    se = np.r_[res.coef["se"].to_numpy(), res.thresholds["se"].to_numpy()]
+    # svyolr stops BFGS early (README: up to 5.5e-6 from the Newton optimum, clm's)
+    np.testing.assert_allclose(est, ref["clm_weighted_estimate"], atol=1e-9)
+    np.testing.assert_allclose(est, ref["estimate"], atol=1e-5)
+    np.testing.assert_allclose(se, ref["se"], rtol=1e-5)
+    assert res.cov_type == des.method
+    np.testing.assert_allclose(np.asarray(res.bse), se, rtol=1e-12)
