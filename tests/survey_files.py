@@ -21,10 +21,13 @@ TS_HEADER = "Informazioni cronologiche"
 EMAIL_HEADER = "Indirizzo email"
 
 
-def respondents(year: int, n: int, seed: int = 0) -> list[dict[str, Any]]:
-    """``n`` answer dicts: variable (or battery column) -> label, list of labels, or None."""
+def respondents(year: int, n: int, seed: int = 0, start: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """``n`` answer dicts: variable (or battery column) -> label, list of labels, or None.
+
+    Submissions every three hours from ``start`` (default 2 March of ``year``, 9:00).
+    """
     rng = np.random.default_rng(seed)
-    start = dt.datetime(year, 3, 2, 9, 0, 0)
+    start = start or dt.datetime(year, 3, 2, 9, 0, 0)
     out = []
     for i in range(n):
         rec: dict[str, Any] = {
@@ -161,3 +164,37 @@ def write_sav(path: Path, year: int, recs: list[dict[str, Any]], *, dk_code: int
     df = pd.DataFrame(cols)
     pyreadstat.write_sav(df, str(path), variable_value_labels=labels, missing_ranges=missing)
     return Path(path)
+
+
+# ---- timestamps as other tools and locales write them ----------------------------------
+
+def ts_google_en(ts: dt.datetime, offset: int = 1) -> str:
+    """English-interface Google Forms CSV: ``2020/03/16 8:00:12 AM GMT+1``."""
+    h = ts.hour % 12 or 12
+    return f"{ts:%Y/%m/%d} {h}:{ts:%M:%S} {'AM' if ts.hour < 12 else 'PM'} GMT{offset:+d}"
+
+
+def ts_us(ts: dt.datetime) -> str:
+    """US-locale Google Sheets CSV: ``3/16/2020 8:00:12``."""
+    return f"{ts.month}/{ts.day}/{ts.year} {ts.hour}:{ts:%M:%S}"
+
+
+def ts_uk(ts: dt.datetime) -> str:
+    """UK-locale Google Sheets CSV: ``16/03/2020 08:00:12``."""
+    return f"{ts:%d/%m/%Y %H:%M:%S}"
+
+
+def ts_iso(ts: dt.datetime) -> str:
+    """ISO 8601 with an offset: ``2020-03-16T08:00:12+01:00``."""
+    return f"{ts:%Y-%m-%dT%H:%M:%S}+01:00"
+
+
+def ts_excel_serial(ts: dt.datetime) -> str:
+    """Excel serial day number as a sheet saved without a date format shows it."""
+    days = (ts - dt.datetime(1899, 12, 30)).total_seconds() / 86400
+    return f"{days:.10f}"
+
+
+def with_timestamps(rows: list[list[str]], recs: list[dict[str, Any]], fmt) -> list[list[str]]:
+    """Copy of Google Forms ``rows`` with the first column rewritten by ``fmt(datetime)``."""
+    return [[fmt(rec["_ts"]), *row[1:]] for row, rec in zip(rows, recs, strict=True)]

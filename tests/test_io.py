@@ -275,3 +275,14 @@ def test_corrupt_zip_named_xlsx(tmp_path):
     bad.write_bytes(b"PK\x03\x04" + bytes(np.random.default_rng(0).integers(0, 256, 2000, dtype=np.uint8)))
     with pytest.raises(SurveyDataError, match="cannot be read as an XLSX"):
         read_export(bad, 2020)
+
+
+def test_ingest_docstring_examples():
+    """The examples in the ingest modules' docstrings run as written."""
+    import doctest
+    import importlib
+
+    for name in ("text", "fields", "sniff", "dates", "mapping", "scrub", "code", "tools"):
+        mod = importlib.import_module(f"analysis.ingest.{name}")
+        result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, name

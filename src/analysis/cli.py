@@ -40,7 +40,9 @@ def _print_problems(problems, stream) -> None:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from analysis.validate import validate_export
 
-    problems = validate_export(Path(args.path), args.year, duplicate_minutes=args.duplicate_minutes)
+    problems = validate_export(
+        Path(args.path), args.year, duplicate_minutes=args.duplicate_minutes, date_order=args.date_order
+    )
     _print_problems(problems, sys.stdout)
     n_err = sum(p.is_error for p in problems)
     n_warn = len(problems) - n_err
@@ -55,7 +57,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_prepare(args: argparse.Namespace) -> int:
     from analysis.prepare import format_summary, prepare, write_prepared
 
-    prepared = prepare(args.input, args.year, duplicate_minutes=args.duplicate_minutes)
+    prepared = prepare(args.input, args.year, duplicate_minutes=args.duplicate_minutes, date_order=args.date_order)
     out = write_prepared(prepared, processed_dir=args.output_dir)
     print(format_summary(prepared))
     print(f"wrote {out}")
@@ -87,6 +89,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------
 
 
+def _add_date_order(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--date-order",
+        choices=["dmy", "mdy"],
+        default=None,
+        help="order of dates such as 3/4/2020 when the file does not settle it: dmy (day first) or mdy (month first)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``softskills`` (sub-commands validate, prepare, simulate, run)."""
     parser = argparse.ArgumentParser(
@@ -100,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="raw export: .csv, .xlsx or .sav")
     p.add_argument("--year", type=int, required=True, help="survey year (picks the questionnaire version)")
     p.add_argument("--duplicate-minutes", type=float, default=10.0, help="window for duplicate submissions")
+    _add_date_order(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("prepare", help="code a raw export and write data/processed/YEAR.parquet")
@@ -107,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", type=Path, default=None, help="raw export (default: data/raw/YEAR.*)")
     p.add_argument("--output-dir", type=Path, default=None, help="folder for YEAR.parquet (default: data/processed)")
     p.add_argument("--duplicate-minutes", type=float, default=10.0, help="window for duplicate submissions")
+    _add_date_order(p)
     p.set_defaults(func=_cmd_prepare)
 
     p = sub.add_parser("simulate", help="write a synthetic raw export from the documented model")
@@ -150,6 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
         return args.func(args)
+    except CodebookError as exc:  # the codebook file itself is wrong: the user's setup
+        print(f"softskills {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except SurveyUsageError as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -159,14 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SurveyError as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except CodebookError as exc:
-        print(f"softskills {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except FileNotFoundError as exc:
         print(f"softskills {args.command}: file not found: {exc.filename or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyError as exc:  # e.g. the codebook has no version for the year
-        print(f"softskills {args.command}: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE
     except (PermissionError, IsADirectoryError) as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)

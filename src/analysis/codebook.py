@@ -42,6 +42,7 @@ import pandas as pd
 import yaml
 
 from analysis.config import CODEBOOK_PATH
+from analysis.errors import SurveyError, UnknownNameError
 
 __all__ = [
     "VARIABLE_TYPES",
@@ -74,7 +75,7 @@ SCALE_TYPES: frozenset[str] = frozenset({"likert", "ordinal", "battery"})
 LANGS = ("it", "en")
 
 
-class CodebookError(ValueError):
+class CodebookError(SurveyError, ValueError):
     """The codebook file is invalid; the message names the entry at fault."""
 
 
@@ -215,7 +216,7 @@ class Codebook:
         try:
             return self.variables[name]
         except KeyError:
-            raise KeyError(f"no variable {name!r} in the codebook") from None
+            raise UnknownNameError(f"no variable {name!r} in the codebook") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self.variables
@@ -225,14 +226,14 @@ class Codebook:
 
         Raises
         ------
-        KeyError
-            If no version covers ``year``.
+        UnknownNameError
+            If no version covers ``year`` (a :class:`~analysis.errors.SurveyUsageError` and a ``KeyError``).
         """
         for version in self.versions:
             if version.covers(year):
                 return version
         ranges = ", ".join(f"{v.first_year}-{v.last_year or ''}" for v in self.versions)
-        raise KeyError(f"no questionnaire version covers year {year} (versions: {ranges})")
+        raise UnknownNameError(f"no questionnaire version covers year {year} (versions: {ranges})")
 
     def variables_for(self, year: int, *, include_personal: bool = False) -> list[Variable]:
         """Variables asked in ``year`` in codebook order (personal free text left out by default)."""

@@ -4,7 +4,9 @@ A :class:`Problem` names the file, the row as a spreadsheet shows it (header = r
 first answer = row 2), the column header, the value and what was expected.
 :class:`SurveyDataError` carries every problem found in an export (exit code 1 in the
 CLI); :class:`SurveyUsageError` is a usage mistake such as a missing file or a year
-without a questionnaire version (exit code 2).
+without a questionnaire version (exit code 2). Every user-facing error derives from
+:class:`SurveyError`, so the CLI never has to guess from a built-in exception (a programming
+``KeyError`` is a bug and shows as one).
 
 Examples
 --------
@@ -26,6 +28,7 @@ __all__ = [
     "SurveyError",
     "SurveyDataError",
     "SurveyUsageError",
+    "UnknownNameError",
     "errors_only",
     "shorten_header",
 ]
@@ -113,6 +116,13 @@ class SurveyError(Exception):
 
 class SurveyUsageError(SurveyError):
     """A usage mistake: missing file, unknown year, unsupported format option."""
+
+
+class UnknownNameError(SurveyUsageError, KeyError):
+    """A year, variable or other name the codebook does not know (also a ``KeyError``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class SurveyDataError(SurveyError):

@@ -44,8 +44,9 @@ import pandas as pd
 from analysis.codebook import Codebook, load_codebook
 from analysis.config import PROCESSED_DIR, raw_path_for_year
 from analysis.errors import Problem, SurveyDataError, SurveyUsageError
-from analysis.io import read_export
-from analysis.validate import DEFAULT_DUPLICATE_MINUTES, Checked, check_export
+from analysis.ingest.mapping import ColumnMapping
+from analysis.ingest.pipeline import Checked, IngestOptions, ingest
+from analysis.validate import DEFAULT_DUPLICATE_MINUTES
 
 __all__ = [
     "PreparedData",
@@ -193,6 +194,9 @@ def prepare(
     codebook: Codebook | None = None,
     duplicate_minutes: float = DEFAULT_DUPLICATE_MINUTES,
     keep_free_text: bool = False,
+    date_order: str | None = None,
+    mapping: str | Path | ColumnMapping | None = None,
+    sheet: str | None = None,
 ) -> PreparedData:
     """Read, validate and code the export of ``year``; drop tests and duplicate submissions.
 
@@ -206,6 +210,14 @@ def prepare(
         Identical answers sent again within this many minutes are one submission.
     keep_free_text : bool, default False
         Keep the free text of "other" answers (personal data; never written by default).
+    date_order : {"dmy", "mdy"}, optional
+        Order of ``a/b/yyyy`` timestamps when neither the column nor the codebook's fieldwork
+        dates settle it (see :mod:`analysis.ingest.dates`).
+    mapping : str, Path or ColumnMapping, optional
+        Mapping file from the file's columns to codebook variables (``--map``; see
+        :mod:`analysis.ingest.mapping`); a build passes it as a parameter.
+    sheet : str, optional
+        Workbook sheet to read (default: the one whose headers match the codebook).
 
     Returns
     -------
@@ -231,8 +243,12 @@ def prepare(
         except FileNotFoundError as exc:
             raise SurveyUsageError(str(exc)) from None
     path = Path(path)
-    raw = read_export(path, year, codebook=cb, keep_free_text=keep_free_text)
-    checked = check_export(raw, duplicate_minutes=duplicate_minutes)
+    options = IngestOptions(
+        mapping=mapping, sheet=sheet, date_order=date_order, keep_free_text=keep_free_text,
+        duplicate_minutes=duplicate_minutes,
+    )
+    checked = ingest(path, year, options, codebook=cb)
+    raw = checked.raw
     if checked.errors:
         raise SurveyDataError(
             checked.problems, f"{path.name}: {len(checked.errors)} error(s); nothing was prepared"
@@ -244,9 +260,9 @@ def prepare(
     data["submitted_at"] = checked.submitted_at
     data["source_row"] = pd.array(idx.to_numpy(), dtype="Int64")
     data = pd.concat([data, checked.coded.data], axis=1)
+    keep = checked.keep
     is_test = raw.is_test.to_numpy()
-    is_dup = checked.duplicate_of.notna().to_numpy() & ~is_test
-    keep = ~is_test & ~is_dup
+    is_dup = ~is_test & ~keep
     data = data.loc[keep].reset_index(drop=True)
     counts = {
         "rows_read": len(idx),
@@ -259,6 +275,9 @@ def prepare(
         "format": raw.format,
         "encoding": raw.encoding,
         "delimiter": raw.delimiter,
+        "sheet": raw.sheet,
+        "tool": raw.tool,
+        "notes": list(raw.notes),
         "sha256": _sha256(path),
     }
     return PreparedData(
