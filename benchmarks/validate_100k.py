@@ -8,6 +8,7 @@ because tracing slows the code down). Usage: ``.venv/bin/python benchmarks/valid
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -59,6 +60,7 @@ def main() -> dict:
         "validate_peak_python_mb": round(peak_validate / 1e6, 1),
         "validate_process_rss_mb": round(peak_kb / 1e3, 1),
         "rss_after_imports_mb": round(base_kb / 1e3, 1),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }

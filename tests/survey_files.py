@@ -198,3 +198,283 @@ def ts_excel_serial(ts: dt.datetime) -> str:
 def with_timestamps(rows: list[list[str]], recs: list[dict[str, Any]], fmt) -> list[list[str]]:
     """Copy of Google Forms ``rows`` with the first column rewritten by ``fmt(datetime)``."""
     return [[fmt(rec["_ts"]), *row[1:]] for row, rec in zip(rows, recs, strict=True)]
+
+
+# ---- other tools ------------------------------------------------------------------------
+
+
+def _answer_cells(year: int, rec: dict[str, Any]):
+    """(kind, variable, code/None, value) per question column, codebook order."""
+    for var in CB.variables_for(year):
+        if var.type == "battery":
+            for it in var.items:
+                yield "item", var, it, rec.get(var.column_for(it.code))
+        elif var.type == "multiple_choice":
+            yield "multi", var, None, rec.get(var.name)
+        else:
+            yield "single", var, None, rec.get(var.name)
+
+
+def write_sav_from_csv_import(path: Path, year: int, recs: list[dict[str, Any]]) -> Path:
+    """SPSS's import of the Google Forms CSV: variables V1..Vn, strings, question texts as labels."""
+    import pandas as pd
+    import pyreadstat
+
+    header = gforms_header(year)
+    rows = gforms_rows(year, recs)
+    names = [f"V{i + 1}" for i in range(len(header))]
+    df = pd.DataFrame([[c if c != "" else None for c in r] for r in rows], columns=names, dtype=object)
+    for c in df.columns:
+        df[c] = df[c].astype(object).where(df[c].notna(), "")
+    pyreadstat.write_sav(df, str(path), column_labels=header)
+    return Path(path)
+
+
+def write_sav_own_names(path: Path, year: int, recs: list[dict[str, Any]], *, dk_code: int = 99) -> Path:
+    """A researcher's SPSS file: own names (ID, DATA, D1.., Q1_1.., Q2..), variable and value labels."""
+    import pandas as pd
+    import pyreadstat
+
+    cols: dict[str, list[Any]] = {"ID": [float(i) for i in range(1, len(recs) + 1)], "DATA": [r["_ts"] for r in recs]}
+    labels = {"ID": "ID", "DATA": TS_HEADER}
+    vlabels: dict[str, dict[float, str]] = {}
+    missing: dict[str, list[int]] = {}
+    d = q = 0
+    for var in CB.variables_for(year):
+        if var.type == "profile":
+            d += 1
+            base = f"D{d}"
+        else:
+            q += 1
+            base = f"Q{q}"
+        if var.type == "multiple_choice":
+            for k, o in enumerate(var.options, start=1):
+                name = f"{base}_{k}"
+                labels[name] = f"{var.text_it} [{o.it}]"
+                cols[name] = [np.nan if r.get(var.name) is None else float(o.it in r[var.name]) for r in recs]
+        elif var.type == "battery":
+            for k, it in enumerate(var.items, start=1):
+                name = f"{base}_{k}"
+                labels[name] = f"{var.text_it} [{it.it}]"
+                cols[name] = [float(v) if (v := r.get(var.column_for(it.code))) else np.nan for r in recs]
+        else:
+            labels[base] = var.text_it
+            vl = {float(k): o.it for k, o in enumerate(var.options, start=1)}
+            if var.dont_know:
+                vl[float(dk_code)] = var.dont_know[0].it
+                missing[base] = [dk_code]
+            vlabels[base] = vl
+            rev = {lab: k for k, lab in vl.items()}
+            cols[base] = [np.nan if r.get(var.name) is None else rev[r[var.name]] for r in recs]
+    df = pd.DataFrame(cols)
+    pyreadstat.write_sav(
+        df, str(path), column_labels=[labels[c] for c in df.columns], variable_value_labels=vlabels,
+        missing_ranges=missing,
+    )
+    return Path(path)
+
+
+QUALTRICS_META = [
+    ("StartDate", "Start Date", '{"ImportId":"startDate","timeZone":"Europe/Rome"}'),
+    ("EndDate", "End Date", '{"ImportId":"endDate","timeZone":"Europe/Rome"}'),
+    ("Status", "Response Type", '{"ImportId":"status"}'),
+    ("IPAddress", "IP Address", '{"ImportId":"ipAddress"}'),
+    ("Progress", "Progress", '{"ImportId":"progress"}'),
+    ("Duration (in seconds)", "Duration (in seconds)", '{"ImportId":"duration"}'),
+    ("Finished", "Finished", '{"ImportId":"finished"}'),
+    ("RecordedDate", "Recorded Date", '{"ImportId":"recordedDate","timeZone":"Europe/Rome"}'),
+    ("ResponseId", "Response ID", '{"ImportId":"_recordId"}'),
+    ("RecipientLastName", "Recipient Last Name", '{"ImportId":"recipientLastName"}'),
+    ("RecipientFirstName", "Recipient First Name", '{"ImportId":"recipientFirstName"}'),
+    ("RecipientEmail", "Recipient Email", '{"ImportId":"recipientEmail"}'),
+    ("LocationLatitude", "Location Latitude", '{"ImportId":"locationLatitude"}'),
+    ("LocationLongitude", "Location Longitude", '{"ImportId":"locationLongitude"}'),
+    ("DistributionChannel", "Distribution Channel", '{"ImportId":"distributionChannel"}'),
+    ("UserLanguage", "User Language", '{"ImportId":"userLanguage"}'),
+]
+
+
+def qualtrics_table(year: int, recs: list[dict[str, Any]], *, text_of=None) -> tuple[list[list[str]], list[list[str]]]:
+    """(three header rows, data rows) of a Qualtrics CSV with choice texts; ``text_of(var)`` overrides texts."""
+    names = [m[0] for m in QUALTRICS_META]
+    texts = [m[1] for m in QUALTRICS_META]
+    ids = [m[2] for m in QUALTRICS_META]
+    q = 0
+    for var in CB.variables_for(year):
+        q += 1
+        text = text_of(var) if text_of else var.text_it
+        if var.type == "battery":
+            for k, it in enumerate(var.items, start=1):
+                names.append(f"Q{q}_{k}")
+                texts.append(f"{text} - {it.it}")
+                ids.append(f'{{"ImportId":"QID{q}_{k}"}}')
+        elif var.type == "multiple_choice":
+            names.append(f"Q{q}")
+            texts.append(f"{text} - Selected Choice")
+            ids.append(f'{{"ImportId":"QID{q}"}}')
+        else:
+            names.append(f"Q{q}")
+            texts.append(text)
+            ids.append(f'{{"ImportId":"QID{q}"}}')
+    rows = []
+    for i, rec in enumerate(recs):
+        ts = rec["_ts"]
+        row = [
+            f"{ts - dt.timedelta(minutes=4):%Y-%m-%d %H:%M:%S}", f"{ts:%Y-%m-%d %H:%M:%S}", "IP Address",
+            f"10.1.2.{i}", "100", "240", "True", f"{ts:%Y-%m-%d %H:%M:%S}", f"R_{i + 1:04d}abcdEFGH",
+            "Rossi", "Mario", rec["_email"], "45.46", "9.19", "anonymous", "IT",
+        ]
+        for kind, _var, _it, value in _answer_cells(year, rec):
+            if kind == "multi":
+                row.append(",".join(value) if value else "")
+            else:
+                row.append(value or "")
+        rows.append(row)
+    return [names, texts, ids], rows
+
+
+def write_qualtrics_csv(path: Path, year: int, recs: list[dict[str, Any]], **kw: Any) -> Path:
+    headers, rows = qualtrics_table(year, recs, **kw)
+    path = Path(path)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerows(headers)
+        w.writerows(rows)
+    return path
+
+
+def write_surveymonkey_csv(path: Path, year: int, recs: list[dict[str, Any]]) -> Path:
+    """SurveyMonkey CSV: question over its first column, a second row with Response / option / item."""
+    meta = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
+            "First Name", "Last Name", "Custom Data 1"]
+    row1, row2 = list(meta), [""] * len(meta)
+    for var in CB.variables_for(year):
+        if var.type in ("battery", "multiple_choice"):
+            parts = [it.it for it in var.items] if var.type == "battery" else [o.it for o in var.options]
+            for k, part in enumerate(parts):
+                row1.append(var.text_it if k == 0 else "")
+                row2.append(part)
+        else:
+            row1.append(var.text_it)
+            row2.append("Response")
+    rows = []
+    for i, rec in enumerate(recs):
+        ts = rec["_ts"]
+        start = ts - dt.timedelta(minutes=4)
+        row = [str(11_000_000_000 + i), "404040404", start.strftime("%m/%d/%Y %I:%M:%S %p"),
+               ts.strftime("%m/%d/%Y %I:%M:%S %p"), f"10.9.8.{i}", rec["_email"], "Mario", "Rossi", ""]
+        for kind, var, _it, value in _answer_cells(year, rec):
+            if kind == "multi":
+                row += [o.it if value and o.it in value else "" for o in var.options]
+            else:
+                row.append(value or "")
+        rows.append(row)
+    path = Path(path)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(row1)
+        w.writerow(row2)
+        w.writerows(rows)
+    return path
+
+
+LIME_META = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr"]
+
+
+def limesurvey_codes(year: int) -> dict[str, Any]:
+    """The LimeSurvey codes of each question: column -> (variable, option/item code or None, answer codes)."""
+    out: dict[str, Any] = {}
+    q = 0
+    for var in CB.variables_for(year):
+        q += 1
+        if var.type == "multiple_choice":
+            for k, o in enumerate(var.options, start=1):
+                out[f"G1Q{q:02d}[SQ{k:03d}]"] = (var, ("option", o.code), None)
+        elif var.type == "battery":
+            for k, it in enumerate(var.items, start=1):
+                out[f"G1Q{q:02d}[SQ{k:03d}]"] = (var, ("item", it.code), None)
+        else:
+            codes = {o.it: f"A{k}" for k, o in enumerate(var.options, start=1)}
+            for o in var.dont_know:
+                codes[o.it] = "A99"
+            out[f"G1Q{q:02d}"] = (var, None, codes)
+    return out
+
+
+def write_limesurvey_csv(path: Path, year: int, recs: list[dict[str, Any]], *, full_text: bool = False) -> Path:
+    """LimeSurvey CSV: question codes and answer codes (Y / blank), or full question texts and answers."""
+    codes = limesurvey_codes(year)
+    if full_text:
+        header = list(LIME_META)
+        for _col, (var, sub, _c) in codes.items():
+            if sub is None:
+                header.append(var.text_it)
+            elif sub[0] == "option":
+                header.append(f"{var.text_it} [{next(o.it for o in var.options if o.code == sub[1])}]")
+            else:
+                header.append(f"{var.text_it} [{next(i.it for i in var.items if i.code == sub[1])}]")
+    else:
+        header = LIME_META + list(codes)
+    rows = []
+    for i, rec in enumerate(recs):
+        ts = rec["_ts"]
+        row = [str(i + 1), f"{ts:%Y-%m-%d %H:%M:%S}", "4", "it", str(1000 + i),
+               f"{ts - dt.timedelta(minutes=4):%Y-%m-%d %H:%M:%S}", f"{ts:%Y-%m-%d %H:%M:%S}", f"10.7.7.{i}"]
+        for _col, (var, sub, answer_codes) in codes.items():
+            if sub is None:
+                v = rec.get(var.name)
+                row.append("" if v is None else (v if full_text else answer_codes[v]))
+            elif sub[0] == "option":
+                label = next(o.it for o in var.options if o.code == sub[1])
+                chosen = rec.get(var.name) or []
+                row.append(("Sì" if full_text else "Y") if label in chosen else "")
+            else:
+                row.append(rec.get(var.column_for(sub[1])) or "")
+        rows.append(row)
+    return write_csv(path, header, rows)
+
+
+def limesurvey_mapping(year: int) -> dict[str, Any]:
+    """What a researcher fills in for the coded LimeSurvey export (the unmatched columns)."""
+    out: dict[str, Any] = {}
+    for col, (var, sub, answer_codes) in limesurvey_codes(year).items():
+        if sub is None:
+            by_label = {o.it: o.code for o in var.options}
+            values = {code: ("dont_know" if label not in by_label else by_label[label])
+                      for label, code in answer_codes.items()}
+            out[col] = {"variable": var.name, "values": values}
+        else:
+            out[col] = {"variable": var.name, sub[0]: sub[1]}
+    return out
+
+
+def write_msforms_variant(path: Path, year: int, recs: list[dict[str, Any]], *, italian: bool = False,
+                          anonymous: bool = False, sheets_before: int = 0) -> Path:
+    """Microsoft Forms XLSX: Italian interface headers, an anonymous form, answers on a later sheet."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    for k in range(sheets_before):
+        ws = first if k == 0 else wb.create_sheet()
+        ws.title = f"Riepilogo{k + 1}"
+        ws.append(["Domanda", "Risposte"])
+        ws.append(["Totale", len(recs)])
+    ws = first if sheets_before == 0 else wb.create_sheet("Form1")
+    meta = (["ID", "Ora di inizio", "Ora di completamento", "Posta elettronica", "Nome", "Ora ultima modifica"]
+            if italian else ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time"])
+    ws.append(meta + gforms_header(year)[2:])
+    for i, rec in enumerate(recs, start=1):
+        ts = rec["_ts"]
+        row: list[Any] = [i, ts - dt.timedelta(minutes=4), ts, "anonymous" if anonymous else rec["_email"],
+                          None if anonymous else rec["_name"], None]
+        for kind, _var, _it, value in _answer_cells(year, rec):
+            if kind == "multi":
+                row.append("".join(f"{v};" for v in value) if value else None)
+            elif kind == "item":
+                row.append(int(value) if value else None)
+            else:
+                row.append(value)
+        ws.append(row)
+    wb.save(path)
+    return Path(path)

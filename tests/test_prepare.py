@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 import survey_files as sf
@@ -196,3 +197,18 @@ def test_bundled_year_prepares(tmp_path):
     )
     assert prepared.data["respondent_id"].is_unique
     assert not [p for p in prepared.problems if p.is_error]
+
+
+def test_statistics_refuse_codes_the_codebook_does_not_know(tmp_path, gforms_table):
+    """240 rows with sector codes 1..7 (an unprepared file): a clear error, not 33 valid rows and a NaN test."""
+    from analysis.stats.crosstab import crosstab
+
+    header, rows, _ = gforms_table(n=40)
+    data = prepare(sf.write_csv(tmp_path / "2020.csv", header, rows), 2020).data
+    assert crosstab(data, "sector", "q4_policies", min_cell=0).table is not None  # prepared data: fine
+    raw_codes = data.copy()
+    raw_codes["sector"] = np.resize(np.arange(1, 8), len(data))
+    with pytest.raises(SurveyUsageError) as exc:
+        crosstab(raw_codes, "sector", "q4_policies", min_cell=0)
+    msg = str(exc.value)
+    assert "column 'sector'" in msg and "does not know" in msg and "1, 2, 3" in msg and "'telecom'" in msg

@@ -1,4 +1,4 @@
-"""The ``softskills`` command: ``validate``, ``prepare``, ``simulate`` and ``run``.
+"""The ``softskills`` command: ``validate``, ``map``, ``prepare``, ``simulate`` and ``run``.
 
 A thin shell over functions the tests call directly. Exit codes: 0 success (validation
 with warnings only included), 1 invalid data, 2 usage error (missing file, unknown year,
@@ -10,6 +10,8 @@ Examples
 .. code-block:: console
 
     $ softskills validate data/raw/2020.csv --year 2020
+    $ softskills map qualtrics.csv --year 2024          # writes qualtrics.mapping.yaml
+    $ softskills validate qualtrics.csv --year 2024 --map qualtrics.mapping.yaml
     $ softskills prepare --year 2020
     $ softskills simulate --year 2025 --n 200 --seed 1 --out /tmp/2025.csv
     $ softskills run --year 2020 --lang it --lang en --jobs 2
@@ -37,11 +39,14 @@ def _print_problems(problems, stream) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from analysis.validate import validate_export
+    from analysis.validate import validate_report
 
-    problems = validate_export(
-        Path(args.path), args.year, duplicate_minutes=args.duplicate_minutes, date_order=args.date_order
+    problems, notes = validate_report(
+        Path(args.path), args.year, duplicate_minutes=args.duplicate_minutes, date_order=args.date_order,
+        mapping=args.map, sheet=args.sheet,
     )
+    for note in notes:
+        print(f"note: {note}")
     _print_problems(problems, sys.stdout)
     n_err = sum(p.is_error for p in problems)
     n_warn = len(problems) - n_err
@@ -53,10 +58,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_map(args: argparse.Namespace) -> int:
+    from analysis.ingest.mapping import write_draft_mapping
+
+    out, n_matched, unmatched = write_draft_mapping(
+        Path(args.path), args.year, out=args.out, sheet=args.sheet, force=args.force
+    )
+    print(f"wrote {out}: {n_matched} column(s) matched, {len(unmatched)} to fill in")
+    for name in unmatched:
+        print(f"  unmatched: {name}")
+    print(f"then: softskills validate {args.path} --year {args.year} --map {out}")
+    return EXIT_OK
+
+
 def _cmd_prepare(args: argparse.Namespace) -> int:
     from analysis.prepare import format_summary, prepare, write_prepared
 
-    prepared = prepare(args.input, args.year, duplicate_minutes=args.duplicate_minutes, date_order=args.date_order)
+    prepared = prepare(
+        args.input, args.year, duplicate_minutes=args.duplicate_minutes, date_order=args.date_order,
+        mapping=args.map, sheet=args.sheet,
+    )
     out = write_prepared(prepared, processed_dir=args.output_dir)
     print(format_summary(prepared))
     print(f"wrote {out}")
@@ -122,6 +143,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------
 
 
+def _add_reading_options(p: argparse.ArgumentParser) -> None:
+    _add_date_order(p)
+    p.add_argument(
+        "--map", type=Path, default=None, metavar="MAPPING.yaml",
+        help="mapping file from the file's columns to codebook variables (write one with `softskills map`)",
+    )
+    p.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet to read (default: the one that matches)")
+
+
 def _add_date_order(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--date-order",
@@ -132,7 +162,7 @@ def _add_date_order(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``softskills`` (sub-commands validate, prepare, simulate, run)."""
+    """The argument parser of ``softskills`` (sub-commands validate, map, prepare, simulate, run)."""
     parser = argparse.ArgumentParser(
         prog="softskills",
         description="Soft skills in customer service: validate, prepare and simulate survey exports; build reports.",
@@ -144,15 +174,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="raw export: .csv, .xlsx or .sav")
     p.add_argument("--year", type=int, required=True, help="survey year (picks the questionnaire version)")
     p.add_argument("--duplicate-minutes", type=float, default=10.0, help="window for duplicate submissions")
-    _add_date_order(p)
+    _add_reading_options(p)
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("map", help="write a starting mapping file for an export from any survey tool")
+    p.add_argument("path", help="raw export: .csv, .xlsx or .sav")
+    p.add_argument("--year", type=int, required=True, help="survey year (picks the questionnaire version)")
+    p.add_argument("--out", type=Path, default=None, help="mapping file to write (default: <export>.mapping.yaml)")
+    p.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet to read")
+    p.add_argument("--force", action="store_true", help="overwrite an existing mapping file")
+    p.set_defaults(func=_cmd_map)
 
     p = sub.add_parser("prepare", help="code a raw export and write data/processed/YEAR.parquet")
     p.add_argument("--year", type=int, required=True, help="survey year")
     p.add_argument("--input", type=Path, default=None, help="raw export (default: data/raw/YEAR.*)")
     p.add_argument("--output-dir", type=Path, default=None, help="folder for YEAR.parquet (default: data/processed)")
     p.add_argument("--duplicate-minutes", type=float, default=10.0, help="window for duplicate submissions")
-    _add_date_order(p)
+    _add_reading_options(p)
     p.set_defaults(func=_cmd_prepare)
 
     p = sub.add_parser("simulate", help="write a synthetic raw export from the documented model")

@@ -25,6 +25,9 @@ def check_timestamps(raw, problems: list[Problem], date_order: str | None = None
         values, column=header, date_order=date_order, fieldwork=fieldwork_for(raw.codebook.metadata, raw.year)
     )
     parsed = result.values
+    if result.order and result.reason and not result.reason.startswith("row "):
+        way = "day/month/year" if result.order == "dmy" else "month/day/year"
+        raw.notes.append(f'dates in column "{header}" read {way}: {result.reason}')
     for severity, message in result.problems:
         problems.append(Problem(severity, raw.file, None, header, None, "one date order for the whole column", message))
     empty = values.isna()

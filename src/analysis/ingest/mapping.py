@@ -52,7 +52,16 @@ from analysis.ingest.fields import META_KINDS, Field, header_index, meta_field, 
 from analysis.ingest.read import Table
 from analysis.ingest.text import normalize_text
 
-__all__ = ["ColumnMapping", "MappingEntry", "Mapped", "load_mapping", "parse_mapping", "map_columns", "draft_mapping"]
+__all__ = [
+    "ColumnMapping",
+    "MappingEntry",
+    "Mapped",
+    "load_mapping",
+    "parse_mapping",
+    "map_columns",
+    "draft_mapping",
+    "write_draft_mapping",
+]
 
 _KINDS = (*META_KINDS, "personal", "ignore")
 #: Cell values that mean "ticked" in a column per option (besides the option's own label).
@@ -367,6 +376,19 @@ def draft_mapping(table: Table, mapped: Mapped, cb: Codebook, year: int, file: s
             continue
         comment = f"  # by {how}" if how and how != "mapping" else ""
         lines.append(f"  {key}: {value}{comment}")
+    taken = {f.key for f in mapped.fields.values()}
+    todo = [var for var in cb.variables_for(year) if not any(c in taken for c in [var.name, *var.columns])]
+    if todo:
+        lines.append("# Questions of the codebook no column matches yet (name: text — codes):")
+        for var in todo:
+            if var.type == "battery":
+                codes = "items " + ", ".join(str(i.code) for i in var.items) + "; values " + ", ".join(
+                    str(c) for c in var.codes)
+            else:
+                codes = ", ".join(f"{o.code} = {o.it}" for o in var.options)
+                if var.dont_know:
+                    codes += ", dont_know = " + var.dont_know[0].it
+            lines.append(f"#   {var.name} ({var.type}): {var.text_it} — {codes}")
     lines.append("unmatched:")
     names = [table.header[p] for p in mapped.unmatched]
     lines += [f"  - {json_key(n)}" for n in names] or ["  []"]
@@ -391,3 +413,41 @@ def json_key(text: str) -> str:
     import json
 
     return json.dumps(" ".join(str(text).split()), ensure_ascii=False)
+
+
+def write_draft_mapping(
+    path: str | Path, year: int, *, out: str | Path | None = None, sheet: str | None = None, force: bool = False,
+    codebook: Codebook | None = None,
+) -> tuple[Path, int, list[str]]:
+    """Write the starting mapping of an export (``softskills map``); never overwrite by accident.
+
+    Returns
+    -------
+    out : Path
+        The mapping file written (default ``<export>.mapping.yaml`` next to the export).
+    n_matched : int
+        Columns matched by header, label or tool.
+    unmatched : list of str
+        Headers of the columns left to fill in.
+
+    Raises
+    ------
+    SurveyUsageError
+        The mapping file exists (without ``force``), or the export cannot be read.
+    """
+    from analysis.codebook import load_codebook
+    from analysis.ingest.pipeline import read_table_of
+
+    cb = codebook if codebook is not None else load_codebook()
+    path = Path(path)
+    target = Path(out) if out is not None else path.with_name(path.stem + ".mapping.yaml")
+    if target.resolve() == path.resolve():
+        raise SurveyUsageError(f"the mapping file would overwrite the export itself: {target}")
+    if target.exists() and not force:
+        raise SurveyUsageError(f"{target} already exists: edit it, or use --force to write it again")
+    table, kinds = read_table_of(path, year, codebook=cb, sheet=sheet)
+    mapped = map_columns(table, kinds, cb, year, path.name)
+    text = draft_mapping(table, mapped, cb, year, path.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target, len(mapped.matched_by), [table.header[p] for p in mapped.unmatched]

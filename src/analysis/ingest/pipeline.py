@@ -26,7 +26,16 @@ from analysis.ingest.sniff import sniff
 from analysis.ingest.text import normalize_text
 from analysis.ingest.tools import apply_tool
 
-__all__ = ["RawExport", "Checked", "IngestOptions", "read_export", "read_table_of", "ingest"]
+__all__ = [
+    "RawExport",
+    "Checked",
+    "IngestOptions",
+    "read_export",
+    "read_table_of",
+    "ingest",
+    "check",
+    "default_mapping_path",
+]
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,17 @@ class RawExport:
         return len(self.table)
 
 
+def default_mapping_path(path: str | Path) -> Path | None:
+    """``<export>.mapping.yaml`` next to the export when it exists (what ``softskills map`` writes).
+
+    The pipeline uses it when no mapping is given, so a build that prepares ``data/raw/YEAR.csv``
+    picks up ``data/raw/YEAR.mapping.yaml`` without a parameter.
+    """
+    path = Path(path)
+    candidate = path.with_name(path.stem + ".mapping.yaml")
+    return candidate if candidate.is_file() else None
+
+
 def _start(path: str | Path, year: int, codebook: Codebook | None) -> tuple[Path, Codebook]:
     path = Path(path)
     cb = codebook if codebook is not None else load_codebook()
@@ -191,7 +211,8 @@ def read_export(
         Keep the free text typed under "other" (column ``<question>_other``); it is
         personal data and dropped by default.
     mapping : str, Path or ColumnMapping, optional
-        Mapping file from the file's columns to codebook variables (:mod:`analysis.ingest.mapping`).
+        Mapping file from the file's columns to codebook variables (:mod:`analysis.ingest.mapping`);
+        default: ``<export>.mapping.yaml`` next to the export when it exists.
     sheet : str, optional
         Sheet of a workbook to read.
 
@@ -214,14 +235,27 @@ def read_export(
     2
     """
     path, cb = _start(path, year, codebook)
+    auto = default_mapping_path(path) if mapping is None else None
+    if auto is not None:
+        mapping = auto
     if mapping is not None and not isinstance(mapping, ColumnMapping):
         mapping = load_mapping(mapping, cb, year)
     table, kinds = read_table_of(path, year, codebook=cb, sheet=sheet)
+    if auto is not None:
+        table.notes.append(f"mapping file {auto.name} found next to the export: used")
     file = path.name
     mapped = map_columns(table, kinds, cb, year, file, mapping)
     problems = list(table.problems) + mapped.problems
-    if not mapped.fields and not mapped.personal:
+    questions = [f for f in mapped.fields.values() if f.variable]
+    if not questions and (table.tool or table.format == "sav" or (not mapped.fields and not mapped.personal)):
         what = f"a {table.tool} export, but " if table.tool else ""
+        problems = [p for p in table.problems if p.row is None or p.row > 1]  # one message, not one per column
+        unknown = [table.header[p] for p in mapped.unmatched]
+        if unknown:
+            listed = ", ".join(f'"{h}"' for h in unknown[:4]) + (" …" if len(unknown) > 4 else "")
+            hint_cols = f" ({len(unknown)} column(s) not recognised: {listed})"
+        else:
+            hint_cols = ""
         hint = (
             "write a mapping with `softskills map FILE --year YEAR` and pass it with --map"
             if table.tool or table.format == "sav"
@@ -232,7 +266,8 @@ def read_export(
             + [
                 Problem(
                     "error", file, 1, None, None, "the question texts of the codebook as headers",
-                    f"{what}no column of the file is a known question or export field: {hint}",
+                    f"{what}no column of the file is a question of the codebook"
+                    + ("" if what else " or an export field") + f"{hint_cols}: {hint}",
                 )
             ]
         )

@@ -32,6 +32,8 @@ from analysis.ingest.text import map_unique, normalize_text
 __all__ = ["scrub", "test_pattern", "contains_marker", "person_numbers", "is_anonymous", "ANONYMOUS"]
 
 _TEST_WORD = r"(?<![^\W\d_])(?:{})(?![^\W\d_])"
+#: Status values of a tool that mark a test row (Qualtrics ``Status``).
+PREVIEW = frozenset({"survey preview", "survey test", "anteprima sondaggio", "test del sondaggio"})
 #: What an anonymous form writes instead of an e-mail address.
 ANONYMOUS = frozenset({"anonymous", "anonimo", "anonima", "anonymous user", "utente anonimo"})
 
@@ -115,6 +117,7 @@ def scrub(
     for pos in personal:
         col = frame[pos]
         is_test |= contains_marker(col, pattern)
+        is_test |= col.astype("string").str.strip().str.casefold().isin(PREVIEW).fillna(False).astype(bool)
         head = header[pos].casefold()
         if ("mail" in head or "posta elettronica" in head) and person.isna().all():
             if is_anonymous(col):

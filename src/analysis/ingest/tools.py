@@ -15,7 +15,8 @@ Microsoft Forms ``ID``, ``Start time`` / ``Ora di inizio``, ``Completion time`` 
 Qualtrics      three header rows: short names (``Q1``, ``Q7_1``), question texts
                (``… - Selected Choice``, ``Question - Item`` for a matrix) and ``{"ImportId":…}``;
                ``ResponseId`` kept as a pseudonymous respondent id, ``RecordedDate`` the submission
-               time; IP address, recipient name / e-mail, location dropped.
+               time; IP address, recipient name / e-mail, location dropped; a ``Status`` of
+               ``Survey Preview`` / ``Survey Test`` marks a test row.
 SurveyMonkey   two header rows: the question over the first of its columns, then ``Response``
                or, for each column of a multiple-choice or matrix question, the option / item;
                ``End Date`` the submission time; IP, e-mail, names, custom data dropped.
@@ -36,7 +37,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
+import pandas as pd
 
 from analysis.ingest.read import Table
 from analysis.ingest.text import normalize_text
@@ -80,7 +81,8 @@ TOOLS: tuple[Tool, ...] = (
             "ipaddress": "personal", "recipientlastname": "personal", "recipientfirstname": "personal",
             "recipientemail": "personal", "externalreference": "personal", "externaldatareference": "personal",
             "locationlatitude": "personal", "locationlongitude": "personal",
-            "enddate": "ignore", "status": "ignore", "progress": "ignore", "duration (in seconds)": "ignore",
+            "status": "personal",  # scanned for "Survey Preview" / "Survey Test" (test rows), then dropped
+            "enddate": "ignore", "progress": "ignore", "duration (in seconds)": "ignore",
             "finished": "ignore", "distributionchannel": "ignore", "userlanguage": "ignore",
         },
     ),
@@ -135,6 +137,10 @@ def recognise(header: list[str]) -> Tool | None:
     return best[1] if best else None
 
 
+def _cells(row) -> list[str]:
+    return ["" if pd.isna(v) else str(v) for v in row]
+
+
 _MATRIX = re.compile(r"^(?P<q>.+?)\s+-\s+(?P<item>[^-]+?)\s*$", re.S)
 
 
@@ -147,7 +153,7 @@ def _qualtrics(table: Table) -> int:
     for _ in range(2):
         if removed >= len(frame):
             break
-        row = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in frame.iloc[removed]]
+        row = _cells(frame.iloc[removed])
         if any(c.lstrip().startswith('{"ImportId"') for c in row):
             ids = []
             for c in row:
@@ -181,7 +187,7 @@ def _surveymonkey(table: Table) -> int:
     """Second header row: ``Response`` or the option / item of each column; returns rows removed."""
     if not len(table.frame):
         return 0
-    sub = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in table.frame.iloc[0]]
+    sub = [c.strip() for c in _cells(table.frame.iloc[0])]
     question = ""
     for pos, head in enumerate(table.header):
         if head.strip():
@@ -194,10 +200,8 @@ def _surveymonkey(table: Table) -> int:
             alts.append(question)
         elif normalize_text(part) in ("open-ended response", "risposta aperta"):
             alts.append(question)
-        else:
-            alts.append(f"{question} [{part}]")
-            if not head.strip():
-                table.header[pos] = f"{question} [{part}]"
+        else:  # one column per option / item: "question [option]", as Google Forms writes a battery
+            table.header[pos] = f"{question} [{part}]"
     return 1
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "group_frame",
     "as_list",
     "label_of",
+    "check_known_codes",
 ]
 
 Weights = str | ArrayLike | pd.Series | None
@@ -77,11 +78,46 @@ def _check_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         )
 
 
+def check_known_codes(s: pd.Series, codes: Sequence, column: str) -> None:
+    """Raise when ``s`` holds values outside ``codes`` (they would silently become missing).
+
+    Raises
+    ------
+    SurveyUsageError
+        Naming the column, the unknown values, how many rows hold them and the codes expected.
+
+    Examples
+    --------
+    >>> check_known_codes(pd.Series([1, 2, None]), [1, 2, 3], "q2_relevance")
+    >>> check_known_codes(pd.Series(["telecom", "7", "7"]), ["telecom", "other"], "sector")
+    Traceback (most recent call last):
+    ...
+    analysis.errors.SurveyUsageError: column 'sector' holds 1 value(s) the codebook does not know, on 2 row(s): '7'; its codes are: 'telecom', 'other' (prepare the export with analysis.prepare, or map the file's codes to the codebook's)
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        present = s.cat.categories[np.unique(s.cat.codes[s.cat.codes >= 0])].tolist()
+    else:
+        present = pd.Index(pd.unique(s.dropna())).tolist()
+    known = set(codes)
+    unknown = [v for v in present if v not in known]
+    if not unknown:
+        return
+    rows = int(s.isin(unknown).sum())
+    shown = ", ".join(repr(v) for v in unknown[:8]) + (" …" if len(unknown) > 8 else "")
+    raise SurveyUsageError(
+        f"column {column!r} holds {len(unknown)} value(s) the codebook does not know, on {rows} row(s): {shown}; "
+        f"its codes are: {', '.join(repr(c) for c in codes)} "
+        "(prepare the export with analysis.prepare, or map the file's codes to the codebook's)"
+    )
+
+
 def resolve(df: pd.DataFrame, column: str, codebook: Codebook | None = None) -> Resolved:
     """Find a single-valued column (question, profile item or battery item) in the codebook.
 
     Columns unknown to the codebook are accepted when they are Categoricals (their
-    categories give the codes) or booleans (codes ``False``, ``True``).
+    categories give the codes) or booleans (codes ``False``, ``True``). A codebook column
+    holding values the codebook does not know raises (:func:`check_known_codes`) instead of
+    turning them into missing values without a word.
     """
     cb = get_codebook(codebook)
     _check_columns(df, [column], "table")
@@ -101,10 +137,12 @@ def resolve(df: pd.DataFrame, column: str, codebook: Codebook | None = None) -> 
                     f"{column!r} is a battery: name an item column such as {var.columns[0]!r}"
                 )
             code = next((i.code for i in var.items if str(i.code) == item), item)
+            check_known_codes(df[column], list(var.codes), column)
             return Resolved(var, column, code, list(var.codes), None, True)
         if var.type == "free_text":
             raise SurveyUsageError(f"{column!r} is free text: it is counted, never tabulated")
         dk = var.dont_know_column if var.dont_know_column in df.columns else None
+        check_known_codes(df[column], list(var.codes), column)
         return Resolved(var, column, None, list(var.codes), dk, var.is_scale)
     s = df[column]
     if isinstance(s.dtype, pd.CategoricalDtype):
