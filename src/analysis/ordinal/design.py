@@ -444,6 +444,11 @@ def build_design(
         "sca_cols": sca_cols,
         "loc_terms": [t for t in term_columns if not any(t == nt for nt in nom_terms)],
         "nominal_terms": nom_terms,
+        "nominal": nominal,
+        "scale": scale,
+        "scale_terms": [t for t in sca.design_info.term_names if t != "Intercept"]
+        if sca is not None
+        else [],
         "term_columns": term_columns,
         "discrete": discrete,
     }

@@ -27,7 +27,52 @@ from analysis.ordinal.errors import (
     OrdinalWarning,
 )
 
-__all__ = ["brant_test", "nominal_test"]
+__all__ = ["brant_test", "nominal_test", "scale_test"]
+
+
+def scale_test(res: Any) -> pd.DataFrame:
+    """Likelihood-ratio test of a scale effect for each location term (R's ``scale_test``).
+
+    Each location term in turn is added to the scale part (``scale = ~ term``, with the
+    model's own scale terms) and the model refitted; a small p-value says the spread of the
+    latent variable differs across the term's levels.
+
+    Returns
+    -------
+    DataFrame
+        ``term, df, loglik, aic, lrt, p``; the first row, ``<none>``, is this fit.
+
+    References
+    ----------
+    Christensen, R. H. B. (2019). ordinal: Regression models for ordinal data. R package
+    (``scale_test``).
+    """
+    spec = res._spec
+    if not spec:
+        raise OrdinalModelError("scale_test needs a fit made by fit_ordinal()")
+    rows = [{"term": "<none>", "df": np.nan, "loglik": res.llf, "aic": res.aic,
+             "lrt": np.nan, "p": np.nan}]
+    current = spec.get("scale_terms", [])
+    for term in spec["loc_terms"]:
+        if term in current:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OrdinalWarning)
+            try:
+                r = _refit(res, nominal=spec.get("nominal"), scale="~ " + " + ".join([*current, term]))
+            except (OrdinalModelError, np.linalg.LinAlgError) as exc:
+                r = None
+                why = str(exc)
+        if r is None or not r.converged:
+            rows.append({"term": term, "df": np.nan, "loglik": np.nan, "aic": np.nan,
+                         "lrt": np.nan, "p": np.nan,
+                         "note": why if r is None else "refit did not converge"})
+            continue
+        df = r.k_params - res.k_params
+        lrt = 2.0 * (r.llf - res.llf)
+        rows.append({"term": term, "df": df, "loglik": r.llf, "aic": r.aic, "lrt": lrt,
+                     "p": stats.chi2.sf(lrt, df) if df > 0 else np.nan})
+    return pd.DataFrame(rows)
 
 
 def nominal_test(res: Any) -> pd.DataFrame:
@@ -52,7 +97,7 @@ def nominal_test(res: Any) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OrdinalWarning)
             try:
-                r = _refit(res, nominal="~ " + " + ".join(nom))
+                r = _refit(res, nominal="~ " + " + ".join(nom))  # keeps the scale terms
             except (OrdinalModelError, np.linalg.LinAlgError):
                 r = None
         if r is None or not r.converged:
@@ -180,9 +225,13 @@ def _brant(res: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _refit(res: Any, nominal: str | None):
+def _refit(res: Any, nominal: str | None, scale: str | None | bool = False):
+    """Refit ``res`` on the same rows with other nominal / scale terms (``False``: keep)."""
     s = res._spec
     from analysis.ordinal.model import fit_ordinal
+
+    if scale is False:
+        scale = s.get("scale")
 
     r = fit_ordinal(
         s["formula"],
@@ -192,6 +241,7 @@ def _refit(res: Any, nominal: str | None):
         weight_kind=res.model.weight_kind or "survey",
         nominal=nominal,
         cluster=res.model.cluster,
+        scale=scale,
         _env=s["env"],
     )
     return r._results
