@@ -163,6 +163,7 @@ class OrdinalModel(OrderedModel):
         scale: str | None = None,
         _env: Any = None,
         _stacklevel: int = 3,
+        _drop_aliased: bool = False,
         **kwargs: Any,
     ) -> OrdinalModel:
         """Build the model from ``"outcome ~ terms"`` (see :func:`fit_ordinal` for the arguments).
@@ -185,7 +186,7 @@ class OrdinalModel(OrderedModel):
         env = _env if _env is not None else patsy.EvalEnvironment.capture(1)
         d = build_design(
             formula, data, nominal=nominal, scale=scale, weights=weights, cluster=cluster,
-            env=env, stacklevel=_stacklevel,
+            env=env, stacklevel=_stacklevel, drop_aliased=_drop_aliased,
         )
         model = cls(
             d.y, d.X, link=link, nominal=d.Z, weights=d.weights, weight_kind=weight_kind,
@@ -728,6 +729,7 @@ def fit_ordinal(
     alpha: float = 0.05,
     scale: str | None = None,
     _env: Any = None,
+    _drop_aliased: bool = False,
 ):
     """Fit a cumulative-link model from a formula (R's ``ordinal::clm``).
 
@@ -807,7 +809,7 @@ def fit_ordinal(
     alpha = _check_alpha(alpha)
     model = OrdinalModel.from_formula(
         formula, data, link=link, weights=weights, weight_kind=weight_kind, nominal=nominal,
-        cluster=cluster, scale=scale, _env=env, _stacklevel=4,
+        cluster=cluster, scale=scale, _env=env, _stacklevel=4, _drop_aliased=_drop_aliased,
     )
     res = model.fit(maxiter=maxiter, grad_tol=grad_tol)
     res._results.alpha = alpha
