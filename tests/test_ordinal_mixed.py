@@ -318,3 +318,17 @@ def test_equidistant_needs_three_levels():
 def test_parse_formula():
     assert parse_mixed_formula("y ~ (1|g)") == ("y ~ 1", ["g"])
     assert parse_mixed_formula("y ~ a + (1 | g) + b + (1|g:h)") == ("y ~ a + b", ["g", "g:h"])
+
+
+def test_frequency_weights_equal_repeated_rows():
+    d = _sim(8, n=40, k=4)
+    w = np.random.default_rng(2).integers(1, 4, len(d))
+    weighted = fit_ordinal_mixed("y ~ x + (1 | g)", data=d.assign(w=w), weights="w")
+    expanded = fit_ordinal_mixed("y ~ x + (1 | g)", data=d.loc[d.index.repeat(w)].reset_index(drop=True))
+    assert weighted.nobs == expanded.nobs == w.sum()
+    assert weighted.loglik == pytest.approx(expanded.loglik, abs=1e-8)
+    np.testing.assert_allclose(weighted.coef["estimate"], expanded.coef["estimate"], atol=1e-6)
+    np.testing.assert_allclose(weighted.coef["se"], expanded.coef["se"], atol=1e-6)
+    assert weighted.random_effects["sd"].iloc[0] == pytest.approx(
+        expanded.random_effects["sd"].iloc[0], abs=1e-6
+    )

@@ -164,7 +164,7 @@ def fit_statistics(fits: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def _test_rows(outcome: str, test: str, table: pd.DataFrame, statistic: str) -> pd.DataFrame:
-    """Rows ``outcome, term, test, df, statistic, p`` from a test table of the engine."""
+    """Rows ``outcome, term, test, df, statistic, p, note`` from a test table of the engine."""
     return pd.DataFrame(
         {
             "outcome": outcome,
@@ -173,6 +173,9 @@ def _test_rows(outcome: str, test: str, table: pd.DataFrame, statistic: str) -> 
             "df": table["df"].to_numpy(dtype=float),
             "statistic": table[statistic].to_numpy(dtype=float),
             "p": table["p"].to_numpy(dtype=float),
+            "note": table["note"].fillna("").to_numpy(dtype=object)
+            if "note" in table.columns
+            else "",
         }
     )
 
@@ -183,7 +186,9 @@ def proportional_odds_table(fits: Mapping[str, Any]) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``outcome, term, test, df, statistic, p``; ``test`` is ``"LR"`` or ``"Brant"``;
+        Columns ``outcome, term, test, df, statistic, p, note``; ``test`` is ``"LR"`` or
+        ``"Brant"``; ``note`` says what was dropped (aliased columns, diverging effects,
+        separated categories of a Brant split) or why a term is not testable;
         the Brant omnibus row has ``term == "Omnibus"`` (Brant rows for the logit link only).
     """
     frames = []

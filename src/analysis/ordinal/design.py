@@ -114,6 +114,38 @@ def _prep_outcome(y: pd.Series, name: str) -> tuple[pd.Series, list[Any]]:
     return cat, unused
 
 
+def _aliased_columns(M: np.ndarray) -> list[int]:
+    """Columns of ``[1, M]`` that are linear combinations of the intercept and earlier columns.
+
+    Sequential (Gram–Schmidt on the correlation matrix), as R's ``qr()`` with its limited
+    pivoting moves a dependent column to the end: an earlier column is kept.
+    """
+    if M.shape[1] == 0:
+        return []
+    Mc = M - M.mean(axis=0)
+    G = Mc.T @ Mc
+    d = np.diag(G).copy()
+    ss = np.einsum("ij,ij->j", M, M)
+    out = [i for i in range(M.shape[1]) if d[i] <= 1e-14 * ss[i] or ss[i] == 0.0]
+    ok = [i for i in range(M.shape[1]) if i not in out]
+    s = np.zeros_like(d)
+    s[ok] = 1.0 / np.sqrt(d[ok])
+    C = G * s[:, None] * s[None, :]
+    basis: list[int] = []
+    for i in ok:
+        if basis:
+            Cb = C[np.ix_(basis, basis)]
+            cb = C[basis, i]
+            resid = C[i, i] - cb @ np.linalg.solve(Cb, cb)
+        else:
+            resid = C[i, i]
+        if resid < 1e-9:
+            out.append(i)
+        else:
+            basis.append(i)
+    return sorted(out)
+
+
 def _collinearity(M: np.ndarray, names: list[str]) -> None:
     """Raise naming the terms if [1, M] is rank deficient."""
     if M.shape[1] == 0:
@@ -194,6 +226,7 @@ def build_design(
     groups: Sequence[str] = (),
     env: Any = None,
     stacklevel: int = 3,
+    drop_aliased: bool = False,
 ) -> OrdinalDesign:
     """Outcome and design matrices of a cumulative-link model, after listwise deletion.
 
@@ -213,6 +246,11 @@ def build_design(
         Where the formula's functions are looked up.
     stacklevel : int
         Of the warnings (the user's call).
+    drop_aliased : bool
+        Instead of refusing collinear predictors, drop the nominal and then location columns
+        that are linear combinations of the intercept and earlier columns (as R's ``clm``
+        does, ``drop.coef2``); their names are in ``spec["aliased"]``.  Used by the refits of
+        :func:`~analysis.ordinal.tests.nominal_test`.
 
     Returns
     -------
@@ -390,6 +428,16 @@ def build_design(
         sca_cols = [c for c in sca.columns if c != "Intercept"]
         if not sca_cols:
             raise OrdinalModelError(f"scale={scale!r} has no terms")
+    aliased: list[str] = []
+    if drop_aliased:
+        both = loc[loc_cols].to_numpy(dtype=float) if loc_cols else np.empty((len(y), 0))
+        if nom_cols:
+            both = np.hstack([nom[nom_cols].to_numpy(dtype=float), both])
+        names_all = nom_cols + loc_cols
+        gone = {names_all[i] for i in _aliased_columns(both)}
+        aliased = [c for c in names_all if c in gone]
+        nom_cols = [c for c in nom_cols if c not in gone]
+        loc_cols = [c for c in loc_cols if c not in gone]
     X = loc[loc_cols] if loc_cols else None
     Z = nom[nom_cols] if nom_cols else None
     S = sca[sca_cols] if sca_cols else None
@@ -444,8 +492,14 @@ def build_design(
         "sca_cols": sca_cols,
         "loc_terms": [t for t in term_columns if not any(t == nt for nt in nom_terms)],
         "nominal_terms": nom_terms,
+        "nominal": nominal,
+        "scale": scale,
+        "scale_terms": [t for t in sca.design_info.term_names if t != "Intercept"]
+        if sca is not None
+        else [],
         "term_columns": term_columns,
         "discrete": discrete,
+        "aliased": aliased,
     }
     return OrdinalDesign(
         y=y, X=X, Z=Z, S=S, weights=w, cluster=c, groups=groups_kept,

@@ -81,6 +81,7 @@ class OrdinalModel(OrderedModel):
         weights: Any = None,
         weight_kind: str = "survey",
         cluster: Any = None,
+        scale: pd.DataFrame | None = None,
         **kwds: Any,
     ) -> None:
         if link not in LINKS:
@@ -111,7 +112,20 @@ class OrdinalModel(OrderedModel):
             else:
                 self.data.xnames = list(self.data.xnames) + nom_names
         self.threshold_names = thr_names
-        self.k_extra = (J - 1) * self.k_thr_cols
+        if scale is not None and scale.shape[1] > 0:
+            self.scale_names = [str(c) for c in scale.columns]
+            self._S: np.ndarray | None = np.asarray(scale, dtype=float)
+            sc_names = [f"scale.{c}" for c in self.scale_names]
+            if self.exog is not None:
+                self.exog_names.extend(sc_names)
+            else:
+                self.data.xnames = list(self.data.xnames) + sc_names
+        else:
+            self.scale_names = []
+            self._S = None
+        self.k_scale = len(self.scale_names)
+        self.k_params += self.k_scale
+        self.k_extra = (J - 1) * self.k_thr_cols + self.k_scale
         self.df_model = self.k_loc
         if weights is None:
             self._w = np.ones(n)
@@ -146,8 +160,10 @@ class OrdinalModel(OrderedModel):
         weight_kind: str = "survey",
         nominal: str | None = None,
         cluster: Any = None,
+        scale: str | None = None,
         _env: Any = None,
         _stacklevel: int = 3,
+        _drop_aliased: bool = False,
         **kwargs: Any,
     ) -> OrdinalModel:
         """Build the model from ``"outcome ~ terms"`` (see :func:`fit_ordinal` for the arguments).
@@ -169,12 +185,12 @@ class OrdinalModel(OrderedModel):
             raise OrdinalModelError("subset= and drop_cols= are not supported: filter the data first")
         env = _env if _env is not None else patsy.EvalEnvironment.capture(1)
         d = build_design(
-            formula, data, nominal=nominal, weights=weights, cluster=cluster, env=env,
-            stacklevel=_stacklevel,
+            formula, data, nominal=nominal, scale=scale, weights=weights, cluster=cluster,
+            env=env, stacklevel=_stacklevel, drop_aliased=_drop_aliased,
         )
         model = cls(
             d.y, d.X, link=link, nominal=d.Z, weights=d.weights, weight_kind=weight_kind,
-            cluster=d.cluster,
+            cluster=d.cluster, scale=d.S,
         )
         model.n_dropped = d.n_dropped
         model.dropped_levels = d.dropped_levels
@@ -201,7 +217,8 @@ class OrdinalModel(OrderedModel):
     def _unpack(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         params = np.asarray(params, dtype=float)
         beta = params[: self.k_loc]
-        theta = params[self.k_loc :].reshape(self.k_thr_cols, self.k_levels - 1).T
+        nt = self.k_thr_cols * (self.k_levels - 1)
+        theta = params[self.k_loc : self.k_loc + nt].reshape(self.k_thr_cols, self.k_levels - 1).T
         return beta, theta  # theta: (J-1) x m, column 0 = cut-points
 
     def transform_threshold_params(self, params: np.ndarray) -> np.ndarray:
@@ -250,6 +267,11 @@ class OrdinalModel(OrderedModel):
             Zt = self._Zt[sl]
             eu = np.einsum("ij,ij->i", Zt, theta[iu]) - xb
             el = np.einsum("ij,ij->i", Zt, theta[il]) - xb
+        if self._S is not None:
+            zeta = np.asarray(params, dtype=float)[self.k_params - self.k_scale :]
+            inv_sd = np.exp(-(self._S[sl] @ zeta))
+            eu = eu * inv_sd
+            el = el * inv_sd
         return eu, el
 
     def _pieces(self, params: np.ndarray, sl: slice = slice(None)):
@@ -279,6 +301,8 @@ class OrdinalModel(OrderedModel):
         the Hessian is assembled from per-level sums and ``X' diag(h) X`` products.
         """
         params = np.asarray(params, dtype=float)
+        if self._S is not None:
+            return self._evaluate_scale(params, order)
         n = self.endog.shape[0]
         k, p, J, m = self.k_params, self.k_loc, self.k_levels, self.k_thr_cols
         Jm = J - 1
@@ -381,6 +405,74 @@ class OrdinalModel(OrderedModel):
                 H[:p, p + a * Jm : p + (a + 1) * Jm] = blk.T
         return ll, g, H
 
+    def _scale_block(self, params: np.ndarray, sl: slice):
+        """Per-row log P, score and the pieces of the Hessian of a location-scale model.
+
+        ``eta = (theta_j + z'gamma_j - x'beta) / exp(s'zeta)``; ``Du``/``Dl`` are d eta / d params
+        at the upper and lower bound (``n x k``); the second derivatives of eta are all
+        ``-D s'`` in the (any, zeta) blocks, which :meth:`_evaluate_scale` adds from the score.
+        """
+        P, fu, fl, du, dl = self._pieces(params, sl)
+        eu, el = self._etas(params, sl)
+        y = self.endog[sl]
+        nb = y.shape[0]
+        k, p, Jm, m = self.k_params, self.k_loc, self.k_levels - 1, self.k_thr_cols
+        top = y == Jm
+        bot = y == 0
+        eu[top] = 0.0
+        el[bot] = 0.0
+        zeta = params[k - self.k_scale :]
+        S = self._S[sl]
+        inv_sd = np.exp(-(S @ zeta))
+        Du = np.zeros((nb, k))
+        Dl = np.zeros((nb, k))
+        if p:
+            Du[:, :p] = -self._X[sl] * inv_sd[:, None]
+            Dl[:, :p] = Du[:, :p]
+        rows = np.arange(nb)
+        Zt = np.ones((nb, 1)) if self._Zt is None else self._Zt[sl]
+        hu = ~top
+        hl = ~bot
+        for a in range(m):
+            za = Zt[:, a] * inv_sd
+            Du[rows[hu], p + a * Jm + y[hu]] = za[hu]
+            Dl[rows[hl], p + a * Jm + y[hl] - 1] = za[hl]
+        Du[:, k - self.k_scale :] = -eu[:, None] * S
+        Dl[:, k - self.k_scale :] = -el[:, None] * S
+        return P, fu, fl, du, dl, Du, Dl, S
+
+    def _evaluate_scale(self, params: np.ndarray, order: int = 2):
+        """Log-likelihood, score and Hessian of a location-scale model (dense per row, blocked)."""
+        n = self.endog.shape[0]
+        k, ks = self.k_params, self.k_scale
+        ll = 0.0
+        g = np.zeros(k)
+        H = np.zeros((k, k))
+        C = np.zeros((k, ks))
+        for s0 in range(0, n, self._BLOCK):
+            sl = slice(s0, min(n, s0 + self._BLOCK))
+            P, fu, fl, du, dl, Du, Dl, S = self._scale_block(params, sl)
+            w = self._w[sl]
+            if not np.all(P > 0.0):
+                return -np.inf if order == 0 else (-np.inf, None, None)
+            ll += float(np.dot(w, np.log(P)))
+            if order == 0:
+                continue
+            gi = (fu[:, None] * Du - fl[:, None] * Dl) / P[:, None]
+            g += w @ gi
+            if order == 1:
+                continue
+            H += (Du * (w * du / P)[:, None]).T @ Du - (Dl * (w * dl / P)[:, None]).T @ Dl
+            H -= (gi * w[:, None]).T @ gi
+            C -= (gi * w[:, None]).T @ S
+        if order == 0:
+            return ll
+        if order == 1:
+            return ll, g
+        H[:, k - ks :] += C
+        H[k - ks :, : k - ks] += C[: k - ks].T
+        return ll, g, H
+
     # ---- statsmodels likelihood interface (analytic)
     def loglike(self, params: np.ndarray) -> float:
         """Weighted log-likelihood."""
@@ -402,6 +494,9 @@ class OrdinalModel(OrderedModel):
 
     def score_obs(self, params: np.ndarray) -> np.ndarray:
         """Weighted score of each observation, ``n x k``."""
+        if self._S is not None:
+            P, fu, fl, _, _, Du, Dl, _ = self._scale_block(np.asarray(params, float), slice(None))
+            return self._w[:, None] * (fu[:, None] * Du - fl[:, None] * Dl) / P[:, None]
         P, fu, fl, _, _ = self._pieces(params)
         su = self._w * fu / P
         sl = self._w * fl / P
@@ -420,8 +515,14 @@ class OrdinalModel(OrderedModel):
             out[rows[hl], p + a * Jm + self.endog[hl] - 1] -= vl[hl]
         return out
 
-    def predict(self, params, exog=None, offset=None, which="prob", nominal=None):
+    def predict(self, params, exog=None, offset=None, which="prob", nominal=None, scale=None):
         """Predicted probabilities (``which="prob"``), cumulative (``"cum"``) or ``"linpred"``."""
+        S = self._S
+        if exog is not None or nominal is not None or scale is not None:
+            if self._S is not None:
+                if scale is None:
+                    raise OrdinalModelError("this model has scale terms: pass `scale=`")
+                S = np.asarray(scale, dtype=float)
         if exog is None and nominal is None:
             X, Zt = self._X, self._Zt
         else:
@@ -432,7 +533,7 @@ class OrdinalModel(OrderedModel):
                     raise OrdinalModelError("this model has nominal terms: pass `nominal=`")
                 Zn = np.asarray(nominal, dtype=float)
                 Zt = np.column_stack([np.ones(Zn.shape[0]), Zn])
-        eta = _cum_etas(self, params, X, Zt)
+        eta = _cum_etas(self, params, X, Zt, S)
         if which == "linpred":
             beta = np.asarray(params)[: self.k_loc]
             return np.zeros(eta.shape[0]) if X is None else X @ beta
@@ -600,6 +701,8 @@ def _separation_terms(model: OrdinalModel, x: np.ndarray, se: np.ndarray) -> lis
     if model._Zt is not None:
         for a in range(1, model.k_thr_cols):
             sds.extend([float(np.std(model._Zt[:, a]))] * Jm)
+    if model._S is not None:
+        sds.extend(np.std(model._S, axis=0))
     sds = np.asarray(sds)
     for i, name in enumerate(names):
         if p <= i < p + Jm:
@@ -624,7 +727,9 @@ def fit_ordinal(
     maxiter: int = 100,
     grad_tol: float = 1e-6,
     alpha: float = 0.05,
+    scale: str | None = None,
     _env: Any = None,
+    _drop_aliased: bool = False,
 ):
     """Fit a cumulative-link model from a formula (R's ``ordinal::clm``).
 
@@ -656,6 +761,9 @@ def fit_ordinal(
     alpha : float
         The intervals of the results' tables are at the confidence level ``1 - alpha``
         (``res.alpha``; methods taking ``alpha=`` override it).
+    scale : str, optional
+        ``"~ terms"``: log-scale effects (a location-scale model, as ``clm(scale = ~ terms)``):
+        ``link P(Y <= j) = (theta_j - x'beta) / exp(s'zeta)``; ``res.scale_effects``.
 
     Returns
     -------
@@ -701,7 +809,7 @@ def fit_ordinal(
     alpha = _check_alpha(alpha)
     model = OrdinalModel.from_formula(
         formula, data, link=link, weights=weights, weight_kind=weight_kind, nominal=nominal,
-        cluster=cluster, _env=env, _stacklevel=4,
+        cluster=cluster, scale=scale, _env=env, _stacklevel=4, _drop_aliased=_drop_aliased,
     )
     res = model.fit(maxiter=maxiter, grad_tol=grad_tol)
     res._results.alpha = alpha

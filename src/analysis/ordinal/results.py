@@ -71,13 +71,19 @@ def wald_table(
     return df
 
 
-def _cum_etas(model: Any, params, X, Zt) -> np.ndarray:
-    """``n x (J-1)`` matrix of theta_j + z'gamma_j - x'beta."""
+def _cum_etas(model: Any, params, X, Zt, S=None) -> np.ndarray:
+    """``n x (J-1)`` matrix of (theta_j + z'gamma_j - x'beta) / exp(s'zeta)."""
     beta, theta = model._unpack(params)
     n = X.shape[0] if X is not None else (Zt.shape[0] if Zt is not None else 1)
+    if X is None and Zt is None and S is not None:
+        n = S.shape[0]
     xb = X @ beta if (X is not None and model.k_loc) else np.zeros(n)
     th = np.broadcast_to(theta[:, 0], (n, model.k_levels - 1)) if Zt is None else Zt @ theta.T
-    return th - xb[:, None]
+    eta = th - xb[:, None]
+    if getattr(model, "_S", None) is not None and S is not None:
+        zeta = np.asarray(params, dtype=float)[model.k_params - model.k_scale :]
+        eta = eta * np.exp(-(S @ zeta))[:, None]
+    return eta
 
 
 class OrdinalResults(OrderedResults):
@@ -172,11 +178,28 @@ class OrdinalResults(OrderedResults):
     def _nominal_table(self, alpha: float | None) -> pd.DataFrame:
         m = self.model
         start = m.k_loc + m.k_levels - 1
-        idx = np.arange(start, m.k_params)
-        df = self._table(idx, list(m.exog_names[start:]), odds=False, alpha=alpha)
+        stop = m.k_params - m.k_scale
+        idx = np.arange(start, stop)
+        df = self._table(idx, list(m.exog_names[start:stop]), odds=False, alpha=alpha)
         Jm = m.k_levels - 1
         df.insert(0, "threshold", [m.threshold_names[i % Jm] for i in range(len(idx))])
         df.insert(1, "variable", [m.nominal_names[i // Jm] for i in range(len(idx))])
+        return df
+
+    @cache_readonly
+    def scale_effects(self) -> pd.DataFrame:
+        """Log-scale effects zeta (clm's ``scale = ~ s``): estimate, se, z, p, interval.
+
+        The latent spread of a row is multiplied by ``exp(s'zeta)`` (``exp_estimate``);
+        empty without ``scale=``.
+        """
+        return self._scale_table(None)
+
+    def _scale_table(self, alpha: float | None) -> pd.DataFrame:
+        m = self.model
+        idx = np.arange(m.k_params - m.k_scale, m.k_params)
+        df = self._table(idx, list(m.scale_names), odds=False, alpha=alpha)
+        df["exp_estimate"] = np.exp(df["estimate"])
         return df
 
     # ---- prediction
@@ -196,10 +219,28 @@ class OrdinalResults(OrderedResults):
             Z, keep2 = _build_new(spec["nom_info"], newdata, spec["nom_cols"])
             keep = keep & keep2
             Zt = np.column_stack([np.ones(Z.shape[0]), Z])
+        if m._S is not None:
+            Sn, keep3 = _build_new(spec["sca_info"], newdata, spec["sca_cols"])
+            keep = keep & keep3
         if not keep.all():
             X = None if X is None else X[keep]
             Zt = None if Zt is None else Zt[keep]
+        if m._S is not None:
+            self._new_scale = Sn[keep]
         return X, Zt, keep
+
+    def _scale_rows(self, newdata: pd.DataFrame | None):
+        m = self.model
+        if m._S is None:
+            return None
+        return m._S if newdata is None else self._new_scale
+
+    def _no_scale(self, what: str) -> None:
+        if self.model._S is not None:
+            raise OrdinalModelError(
+                f"{what} is not available for a model with scale effects (scale=); "
+                "use predict_proba() without se"
+            )
 
     def conf_table(self, alpha: float | None = None, part: str = "coef") -> pd.DataFrame:
         """:attr:`coef` (``part="coef"``), :attr:`thresholds` or :attr:`nominal_effects` with
@@ -226,7 +267,11 @@ class OrdinalResults(OrderedResults):
             return df
         if part == "nominal":
             return self._nominal_table(alpha)
-        raise OrdinalModelError(f"part must be 'coef', 'thresholds' or 'nominal', not {part!r}")
+        if part == "scale":
+            return self._scale_table(alpha)
+        raise OrdinalModelError(
+            f"part must be 'coef', 'thresholds', 'nominal' or 'scale', not {part!r}"
+        )
 
     def predict_proba(
         self, newdata: pd.DataFrame | None = None, se: bool = False, alpha: float | None = None
@@ -271,8 +316,10 @@ class OrdinalResults(OrderedResults):
                 else pd.RangeIndex(m.endog.shape[0])
             )
         )
+        if se:
+            self._no_scale("predict_proba(se=True)")
         params = np.asarray(self.params)
-        eta = _cum_etas(m, params, X, Zt)
+        eta = _cum_etas(m, params, X, Zt, self._scale_rows(newdata))
         F, _, f, _ = m.link.evaluate(eta)
         n, J = eta.shape[0], m.k_levels
         cum = np.column_stack([np.zeros(n), F, np.ones(n)])
@@ -333,6 +380,7 @@ class OrdinalResults(OrderedResults):
             ``term, level, ame, se, z, p, ci_low, ci_high``; AMEs of one term sum to zero
             over the levels.
         """
+        self._no_scale("marginal_effects()")
         m = self.model
         spec = self._spec
         names = list(m.exog_names[: m.k_loc]) + list(m.nominal_names)
@@ -422,6 +470,13 @@ class OrdinalResults(OrderedResults):
 
         return nominal_test(self)
 
+    def scale_test(self) -> pd.DataFrame:
+        """Likelihood-ratio test of a scale effect per location term (R's ``scale_test``);
+        see :func:`analysis.ordinal.tests.scale_test`."""
+        from analysis.ordinal.tests import scale_test
+
+        return scale_test(self)
+
     def brant_test(self) -> pd.DataFrame:
         """Brant's (1990) Wald test of proportional odds: omnibus and per term.
 
@@ -475,6 +530,8 @@ class OrdinalResults(OrderedResults):
                 self.conf_table(a, "nominal").drop(columns=["threshold", "variable"]),
                 float_format=fmt,
             )
+        if m._S is not None:
+            smry.add_df(self.conf_table(a, "scale"), float_format=fmt)
         return smry
 
 
