@@ -164,3 +164,31 @@ def test_svyolr_on_the_design(sample, key):
     np.testing.assert_allclose(se, ref["se"], rtol=1e-5)
     assert res.cov_type == des.method
     np.testing.assert_allclose(np.asarray(res.bse), se, rtol=1e-12)
+
+
+def test_question_models_on_a_design():
+    """fit_question_models(weights=design): design-based SEs, rows with missing answers left out."""
+    import warnings
+
+    from _prepared_factory import make_prepared
+
+    from analysis.models import fit_question_models
+    from analysis.survey import svyolr
+
+    df = make_prepared(2022, n=300, seed=5)
+    df["centre"] = np.arange(len(df)) // 10
+    df["w"] = np.random.default_rng(1).uniform(0.5, 2, len(df))
+    des = SurveyDesign(df, weights="w", ids="centre")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fits = fit_question_models(df, ["q2_relevance"], ["service"], weights=des)
+        plain = fit_question_models(df, ["q2_relevance"], ["service"], weights="w")
+    res = fits["q2_relevance"]
+    assert res.cov_type == des.method and res.design_degf == 29
+    np.testing.assert_allclose(res.params, plain["q2_relevance"].params, rtol=1e-10)
+    assert not np.allclose(res.bse, plain["q2_relevance"].bse, rtol=1e-3)
+    ok = df[["q2_relevance", "service"]].notna().all(axis=1).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        direct = svyolr("q2_relevance ~ service", des.subset(ok))
+    np.testing.assert_allclose(res.bse, direct.bse, rtol=1e-10)

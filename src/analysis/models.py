@@ -33,6 +33,7 @@ import pandas as pd
 
 from analysis.codebook import Codebook, load_codebook
 from analysis.ordinal import LINKS, fit_ordinal
+from analysis.survey import SurveyDesign, svyolr
 
 __all__ = [
     "MODEL_OUTCOMES",
@@ -93,7 +94,7 @@ def fit_question_models(
     predictors: Sequence[str] = DEFAULT_PREDICTORS,
     *,
     link: str = "logit",
-    weights: str | None = None,
+    weights: Any = None,
 ) -> dict[str, Any]:
     """Fit one cumulative-link model per outcome on the same predictors.
 
@@ -105,8 +106,10 @@ def fit_question_models(
         Column names.
     link : str
         One of :data:`analysis.ordinal.LINKS`.
-    weights : str, optional
-        Column of survey weights.
+    weights : str or SurveyDesign, optional
+        Column of survey weights (each respondent its own PSU), or a
+        :class:`analysis.survey.SurveyDesign` built on ``df``: then the SEs are
+        design-based with its strata, clusters and raking (:func:`analysis.survey.svyolr`).
 
     Returns
     -------
@@ -114,6 +117,13 @@ def fit_question_models(
         Outcome name to its fitted :class:`~analysis.ordinal.OrdinalResults`.
     """
     fits: dict[str, Any] = {}
+    if isinstance(weights, SurveyDesign):
+        for outcome in outcomes:
+            data = model_frame(df, [outcome, *predictors])
+            fits[outcome] = svyolr(
+                model_formula(outcome, predictors), weights, link=link, data=data
+            )
+        return fits
     for outcome in outcomes:
         cols = [outcome, *predictors] + ([weights] if weights else [])
         data = model_frame(df, cols)

@@ -836,6 +836,7 @@ def svyolr(
     *,
     link: str = "logit",
     nominal: str | None = None,
+    data: pd.DataFrame | None = None,
     **kwargs,
 ):
     """Cumulative-link model on a survey design (R's ``svyolr``), with strata and clusters.
@@ -856,6 +857,9 @@ def svyolr(
     design : SurveyDesign
     link, nominal
         As :func:`analysis.ordinal.fit_ordinal`.
+    data : DataFrame, optional
+        The rows to fit (a model frame), indexed like the design's data (a subset of its
+        rows, columns possibly recoded); the design's data by default.
     **kwargs
         Passed to :func:`analysis.ordinal.fit_ordinal` (``maxiter``, ``grad_tol``).
 
@@ -884,8 +888,16 @@ def svyolr(
     """
     from analysis.ordinal import fit_ordinal
 
-    rows = np.flatnonzero(design.domain & (design.weights > 0))
-    data = design.data.iloc[rows]
+    use = design.domain & (design.weights > 0)
+    if data is not None:
+        pos_in = design.data.index.get_indexer(data.index)
+        if (pos_in < 0).any() or not data.index.is_unique:
+            raise SurveyUsageError("svyolr: data rows must be rows of the design's data")
+        mask = np.zeros(len(use), dtype=bool)
+        mask[pos_in] = True
+        use &= mask
+    rows = np.flatnonzero(use)
+    data = design.data.iloc[rows] if data is None else data.loc[design.data.index[rows]]
     res = fit_ordinal(
         formula,
         data=data,
