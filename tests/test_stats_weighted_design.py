@@ -191,3 +191,10 @@ def test_trend_weighted_is_design_based():
     assert t.loc["year x answer", "pvalue"] == pytest.approx(ref["p"], rel=1e-10)
     assert "slope" in t.loc["linear trend", "method"]
     assert tr.table["weighting"].str.startswith("design-based").all()
+
+
+def test_sample_summary_takes_a_design(sample, cluster):
+    from analysis.stats import sample_summary
+
+    s = sample_summary(sample.assign(year=2022), weights=cluster)
+    assert s["n_eff"].iloc[0] == pytest.approx(sample["w"].sum() ** 2 / (sample["w"] ** 2).sum())
