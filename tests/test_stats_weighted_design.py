@@ -186,8 +186,9 @@ def test_trend_weighted_is_design_based():
     tr = trend(both, "q2_relevance", weights=w, min_cell=0)
     t = tr.test.set_index("test")
     assert "Rao-Scott" in t.loc["year x answer", "method"]
-    d = SurveyDesign(both, weights=w)
+    d = SurveyDesign(both, weights=w, strata="year")  # each year its own sample
     ref = d.chisq("year", "q2_relevance").iloc[0]
+    assert "2 strata" in t.loc["year x answer", "weighting"]
     assert t.loc["year x answer", "pvalue"] == pytest.approx(ref["p"], rel=1e-10)
     assert "slope" in t.loc["linear trend", "method"]
     assert tr.table["weighting"].str.startswith("design-based").all()
