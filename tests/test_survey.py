@@ -192,3 +192,32 @@ def test_question_models_on_a_design():
         warnings.simplefilter("ignore")
         direct = svyolr("q2_relevance ~ service", des.subset(ok))
     np.testing.assert_allclose(res.bse, direct.bse, rtol=1e-10)
+
+
+LONELY = json.loads(
+    (Path(__file__).parent / "data" / "survey_raked" / "lonely_reference.json").read_text()
+)
+
+
+@pytest.mark.parametrize("option", ["remove", "certainty", "adjust", "average"])
+def test_lonely_psu_as_r(option):
+    d = pd.read_csv(DATA / "survey_sample.csv")
+    d = d[(d["stratum"] != "centro") | (d["psu"] == "CE_01")]
+    ref = LONELY[option]
+    des = SurveyDesign(d, weights="w", ids="psu", strata="stratum", lonely_psu=option)
+    assert des.degf == ref["degf"]
+    assert des.mean("score")["se"].iloc[0] == pytest.approx(ref["mean_se"], abs=1e-8)
+    t = des.total("score").iloc[0]
+    assert t["estimate"] == pytest.approx(ref["total"], rel=1e-12)
+    assert t["se"] == pytest.approx(ref["total_se"], rel=1e-10)
+    assert t["deff"] == pytest.approx(ref["total_deff"], rel=1e-10)
+
+
+def test_svytotal_with_fpc_as_r():
+    d = pd.read_csv(DATA / "survey_sample.csv")  # answer as text: levels dk, no, yes as in R
+    ref = LONELY["fpc_total_answer"]
+    t = SurveyDesign(d, weights="w", ids="psu", strata="stratum", fpc="fpc").total("answer")
+    assert t["level"].tolist() == ["dk", "no", "yes"]
+    np.testing.assert_allclose(t["estimate"], ref["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(t["se"], ref["se"], rtol=1e-10)
+    np.testing.assert_allclose(t["deff"], ref["deff"], rtol=1e-10)

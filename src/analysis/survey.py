@@ -238,6 +238,8 @@ class SurveyDesign:
                 f"survey design: lonely_psu must be one of {', '.join(LONELY_PSU)}, not {lonely_psu!r}"
             )
         n = len(data)
+        if n == 0:
+            raise SurveyUsageError("survey design: the data have no rows")
         self.data = data
         self.lonely_psu = lonely_psu
         self._spec = {"weights": weights, "ids": ids, "strata": strata, "fpc": fpc}
