@@ -13,7 +13,10 @@ from analysis.power import detectable_odds_ratio_table
 
 
 def test_power_of_a_design(capsys):
-    assert main(["power", "--probs", "0.05,0.15,0.3,0.35,0.15", "--odds-ratio", "1.5", "--n", "200"]) == 0
+    assert (
+        main(["power", "--probs", "0.05,0.15,0.3,0.35,0.15", "--odds-ratio", "1.5", "--n", "200"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "power 0.3530" in out and "SE of log OR 0.2562" in out  # Hmisc: 0.352952, 0.256202
 
@@ -25,8 +28,15 @@ def test_sample_size(capsys):
 
 def test_detectable_odds_ratio_of_a_year(capsys, monkeypatch):
     df = make_prepared(2022, n=240, seed=2)
-    monkeypatch.setattr(datasets, "load_year", lambda year, input_path=None: types.SimpleNamespace(data=df))
-    assert main(["power", "--year", "2022", "--question", "q2_relevance", "--n", "500", "--deff", "1.3"]) == 0
+    monkeypatch.setattr(
+        datasets, "load_year", lambda year, input_path=None: types.SimpleNamespace(data=df)
+    )
+    assert (
+        main(
+            ["power", "--year", "2022", "--question", "q2_relevance", "--n", "500", "--deff", "1.3"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     t = detectable_odds_ratio_table(df, "q2_relevance", ns=[500], deff=1.3)
     for r in t.itertuples():

@@ -58,7 +58,9 @@ def test_crosstab_is_rao_scott_as_r(sample, cluster):
     assert t["ndf"] == pytest.approx(ref["parameter"]["ndf"], abs=1e-6)
     assert t["ddf"] == pytest.approx(ref["parameter"]["ddf"], abs=1e-6)
     assert t["pvalue"] == pytest.approx(ref["p"], abs=1e-6)
-    assert t["chi2_pvalue"] == pytest.approx(REF["cluster"]["chisq_likert_service"]["Chisq"]["p"], abs=1e-6)
+    assert t["chi2_pvalue"] == pytest.approx(
+        REF["cluster"]["chisq_likert_service"]["Chisq"]["p"], abs=1e-6
+    )
     assert "Rao-Scott" in t["method"] and "40 clusters" in t["weighting"]
     assert t["n_resamples"] == 0
 
@@ -136,8 +138,13 @@ def test_scale_summary_mean_is_svymean(sample, cluster):
     m = cluster.mean("likert").iloc[0]
     assert s["mean"] == pytest.approx(m["estimate"], rel=1e-12)
     assert s["mean_se"] == pytest.approx(m["se"], rel=1e-10)
-    assert [s["mean_ci_low"], s["mean_ci_high"]] == pytest.approx([m["ci_low"], m["ci_high"]], rel=1e-10)
-    top = cluster.proportion("likert", 4).iloc[0]["estimate"] + cluster.proportion("likert", 5).iloc[0]["estimate"]
+    assert [s["mean_ci_low"], s["mean_ci_high"]] == pytest.approx(
+        [m["ci_low"], m["ci_high"]], rel=1e-10
+    )
+    top = (
+        cluster.proportion("likert", 4).iloc[0]["estimate"]
+        + cluster.proportion("likert", 5).iloc[0]["estimate"]
+    )
     assert s["top2_pct"] == pytest.approx(100 * top, rel=1e-12)
 
 

@@ -86,6 +86,34 @@ def _codes(values: np.ndarray, what: str, data: pd.DataFrame) -> np.ndarray:
     return pd.factorize(s, sort=True)[0]
 
 
+def _irls_intercept(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Logit of a weighted share by R's ``glm.fit`` IRLS (binomial, intercept only).
+
+    Returns the final coefficient and the fitted mean of the previous iteration (whose
+    working weights R keeps). Converged when ``|D - D_old| / (|D| + 0.1) < 1e-8``.
+    """
+    mu = (w * y + 0.5) / (w + 1)  # binomial()$initialize
+
+    def dev(m):
+        return float(-2 * np.sum(w * (y * np.log(m) + (1 - y) * np.log1p(-m))))
+
+    eta = special.logit(mu)
+    d_old = dev(special.expit(eta))
+    mu_prev = special.expit(eta)
+    b = 0.0
+    for _ in range(25):
+        mu_prev = special.expit(eta)
+        ww = w * mu_prev * (1 - mu_prev)
+        z = eta + (y - mu_prev) / (mu_prev * (1 - mu_prev))
+        b = float(np.sum(ww * z) / np.sum(ww))
+        eta = np.full_like(y, b, dtype=float)
+        d = dev(special.expit(eta))
+        if abs(d - d_old) / (abs(d) + 0.1) < 1e-8:
+            break
+        d_old = d
+    return b, mu_prev
+
+
 def proportion_ci(
     p: float,
     se: float,
@@ -624,15 +652,20 @@ class SurveyDesign:
         w = np.where(dom, self.weights, 0.0)
         wn = w / w[dom].mean()  # svyglm rescales the weights to mean 1
         yd, wd = y[dom], wn[dom]
-        nn = wd.sum()
-        b0 = special.logit(p)
-        pq = p * (1 - p)
-        naive = 1 / (nn * pq)
-        cov_b = var_p / pq**2
-        lam = cov_b / naive
+        # the quasi-binomial intercept model as R's glm.fit reaches it (IRLS to a relative
+        # deviance change under 1e-8): svyglm's lambda uses the working weights of its
+        # last iteration
+        b0, mu_w = _irls_intercept(yd, wd)
+        mu = float(special.expit(b0))
+        ainv = 1 / float(np.sum(wd * mu_w * (1 - mu_w)))
+        u = np.zeros_like(w)
+        u[dom] = (yd - mu) / (mu * (1 - mu)) * wd * mu_w * (1 - mu_w)
+        var_u = float(self.subset(dom).variance(u)[0, 0])
+        cov_b = ainv**2 * var_u
+        lam = cov_b / ainv
         # dispersion: svyvar of the Pearson residuals (y - mu) / sqrt(mu (1 - mu))
         r = np.zeros_like(w)
-        r[dom] = (yd - p) / np.sqrt(pq)
+        r[dom] = (yd - mu) / np.sqrt(mu * (1 - mu))
         phi = float(self._srs_var(r[:, None], dom)[0])
 
         def dev(b: float) -> float:
