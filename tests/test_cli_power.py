@@ -56,3 +56,19 @@ def test_detectable_odds_ratio_of_a_year(capsys, monkeypatch):
 def test_power_usage_errors(capsys, argv, message):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_detectable_odds_ratio_with_raked_weights(capsys, monkeypatch, tmp_path):
+    from analysis.power import contrast_deff
+    from analysis.weighting import rake
+
+    df = make_prepared(2022, n=240, seed=2).dropna(subset=["service", "role"])
+    monkeypatch.setattr(datasets, "load_year", lambda year, input_path=None: types.SimpleNamespace(data=df))
+    margins = tmp_path / "m.yaml"
+    margins.write_text("margins:\n  role: {operator: 0.7, team_leader: 0.18, manager: 0.09, director: 0.03}\n")
+    assert main(["power", "--year", "2022", "--question", "q2_relevance", "--weights", str(margins)]) == 0
+    out = capsys.readouterr().out
+    deff = contrast_deff(df, "q2_relevance", "service", rake(df, margins).design(df))
+    assert f"under the raked weights: {deff:.3f}" in out
+    t = detectable_odds_ratio_table(df, "q2_relevance", deff=deff)
+    assert f"odds ratio >= {t['odds_ratio'].iloc[0]:.3f}" in out

@@ -89,15 +89,18 @@ def _cmd_power(args: argparse.Namespace) -> int:
         if not args.question:
             raise SurveyUsageError("--year needs --question (the ordinal answer compared)")
         df = load_year(args.year).data
+        design = None
         if args.weights is not None:
             from analysis.weighting import rake
 
-            deff = rake(df, args.weights).deff
-            print(f"design effect of the raked weights (Kish): {deff:.3f}")
+            design = rake(df, args.weights).design(df)
         t = detectable_odds_ratio_table(
             df, args.question, group=args.group, ns=args.n or None, power=args.power,
-            alpha=args.alpha, deff=deff,
+            alpha=args.alpha, deff=deff, weights=design,
         )
+        deff = float(t["deff"].iloc[0])
+        if design is not None:
+            print(f"design effect of the {args.group} contrast under the raked weights: {deff:.3f}")
         print(
             f"{args.question} by {args.group}, {args.year}: smallest odds ratio detected with "
             f"power {args.power:.0%} (alpha {args.alpha}, design effect {deff:.3g})"
@@ -186,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, default=None, help="take the answers of this year (prepared data)")
     p.add_argument("--question", default=None, help="ordinal question with --year (e.g. q2_relevance)")
     p.add_argument("--group", default="service", help="two-level grouping with --year (default service)")
-    p.add_argument("--weights", type=Path, default=None, help="margins YAML: design effect of the raked weights")
+    p.add_argument("--weights", type=Path, default=None,
+                   help="margins YAML with --year: plan with the design effect of this year's raked weights")
     p.set_defaults(func=_cmd_power)
 
     p = sub.add_parser("run", help="validate, prepare and build the reports")
