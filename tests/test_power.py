@@ -155,3 +155,31 @@ def test_simulation_agrees_with_whitehead_within_mc_error():
         formula="q ~ service",
     )
     assert again == sim
+
+
+def test_contrast_deff_of_a_cluster_design():
+    """The design effect of a group contrast: 1 under equal weights, >1 with clustering (R's ratio)."""
+    from analysis.survey import SurveyDesign
+
+    d = pd.read_csv(Path(__file__).parent / "data" / "survey" / "survey_sample.csv")
+    from analysis.power import contrast_deff
+
+    eq = contrast_deff(d, "likert", "service", np.ones(len(d)))
+    n = len(d)
+    assert eq == pytest.approx(1.0, abs=0.01)
+    cl = contrast_deff(
+        d, "likert", "service", SurveyDesign(d, weights="w", ids="psu", strata="stratum")
+    )
+    assert cl > 1.2
+    t = detectable_odds_ratio_table(
+        d, "likert", weights=SurveyDesign(d, weights="w", ids="psu", strata="stratum")
+    )
+    assert t["deff"].iloc[0] == pytest.approx(cl)
+    assert t["odds_ratio"].iloc[0] == pytest.approx(
+        detectable_odds_ratio(
+            np.bincount(d["likert"])[1:] / n,
+            n,
+            fraction=float((d["service"] == "in_house").mean()),
+            deff=cl,
+        )
+    )

@@ -58,7 +58,9 @@ def test_crosstab_is_rao_scott_as_r(sample, cluster):
     assert t["ndf"] == pytest.approx(ref["parameter"]["ndf"], abs=1e-6)
     assert t["ddf"] == pytest.approx(ref["parameter"]["ddf"], abs=1e-6)
     assert t["pvalue"] == pytest.approx(ref["p"], abs=1e-6)
-    assert t["chi2_pvalue"] == pytest.approx(REF["cluster"]["chisq_likert_service"]["Chisq"]["p"], abs=1e-6)
+    assert t["chi2_pvalue"] == pytest.approx(
+        REF["cluster"]["chisq_likert_service"]["Chisq"]["p"], abs=1e-6
+    )
     assert "Rao-Scott" in t["method"] and "40 clusters" in t["weighting"]
     assert t["n_resamples"] == 0
 
@@ -136,8 +138,13 @@ def test_scale_summary_mean_is_svymean(sample, cluster):
     m = cluster.mean("likert").iloc[0]
     assert s["mean"] == pytest.approx(m["estimate"], rel=1e-12)
     assert s["mean_se"] == pytest.approx(m["se"], rel=1e-10)
-    assert [s["mean_ci_low"], s["mean_ci_high"]] == pytest.approx([m["ci_low"], m["ci_high"]], rel=1e-10)
-    top = cluster.proportion("likert", 4).iloc[0]["estimate"] + cluster.proportion("likert", 5).iloc[0]["estimate"]
+    assert [s["mean_ci_low"], s["mean_ci_high"]] == pytest.approx(
+        [m["ci_low"], m["ci_high"]], rel=1e-10
+    )
+    top = (
+        cluster.proportion("likert", 4).iloc[0]["estimate"]
+        + cluster.proportion("likert", 5).iloc[0]["estimate"]
+    )
     assert s["top2_pct"] == pytest.approx(100 * top, rel=1e-12)
 
 
@@ -186,8 +193,16 @@ def test_trend_weighted_is_design_based():
     tr = trend(both, "q2_relevance", weights=w, min_cell=0)
     t = tr.test.set_index("test")
     assert "Rao-Scott" in t.loc["year x answer", "method"]
-    d = SurveyDesign(both, weights=w)
+    d = SurveyDesign(both, weights=w, strata="year")  # each year its own sample
     ref = d.chisq("year", "q2_relevance").iloc[0]
+    assert "2 strata" in t.loc["year x answer", "weighting"]
     assert t.loc["year x answer", "pvalue"] == pytest.approx(ref["p"], rel=1e-10)
     assert "slope" in t.loc["linear trend", "method"]
     assert tr.table["weighting"].str.startswith("design-based").all()
+
+
+def test_sample_summary_takes_a_design(sample, cluster):
+    from analysis.stats import sample_summary
+
+    s = sample_summary(sample.assign(year=2022), weights=cluster)
+    assert s["n_eff"].iloc[0] == pytest.approx(sample["w"].sum() ** 2 / (sample["w"] ** 2).sum())

@@ -1,4 +1,4 @@
-"""The ``softskills`` command: ``validate``, ``map``, ``prepare``, ``simulate`` and ``run``.
+"""The ``softskills`` command: ``validate``, ``map``, ``prepare``, ``simulate``, ``run`` and ``power``.
 
 A thin shell over functions the tests call directly. Exit codes: 0 success (validation
 with warnings only included), 1 invalid data, 2 usage error (missing file, unknown year,
@@ -15,6 +15,8 @@ Examples
     $ softskills prepare --year 2020
     $ softskills simulate --year 2025 --n 200 --seed 1 --out /tmp/2025.csv
     $ softskills run --year 2020 --lang it --lang en --jobs 2
+    $ softskills power --probs 0.05,0.15,0.3,0.35,0.15 --odds-ratio 1.5 --n 200
+    $ softskills power --year 2022 --question q2_relevance --n 400
 """
 
 from __future__ import annotations
@@ -91,6 +93,63 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         raise SurveyUsageError(f"--n must be a positive number of respondents, not {args.n}")
     out = simulate_export(args.year, args.n, args.seed, out=args.out, fmt=args.format)
     print(f"wrote {out}")
+    return EXIT_OK
+
+
+# ---- `softskills power` ----------------------------------------------------------------
+def _cmd_power(args: argparse.Namespace) -> int:
+    from analysis.power import (
+        detectable_odds_ratio_table,
+        ordinal_power,
+        ordinal_sample_size,
+    )
+
+    deff = args.deff
+    if args.year is not None:
+        from analysis.datasets import load_year
+
+        if not args.question:
+            raise SurveyUsageError("--year needs --question (the ordinal answer compared)")
+        df = load_year(args.year).data
+        design = None
+        if args.weights is not None:
+            from analysis.weighting import rake
+
+            design = rake(df, args.weights).design(df)
+        t = detectable_odds_ratio_table(
+            df, args.question, group=args.group, ns=args.n or None, power=args.power,
+            alpha=args.alpha, deff=deff, weights=design,
+        )
+        deff = float(t["deff"].iloc[0])
+        if design is not None:
+            print(f"design effect of the {args.group} contrast under the raked weights: {deff:.3f}")
+        print(
+            f"{args.question} by {args.group}, {args.year}: smallest odds ratio detected with "
+            f"power {args.power:.0%} (alpha {args.alpha}, design effect {deff:.3g})"
+        )
+        for r in t.itertuples():
+            print(f"  n = {r.n:>6}{' (this year)' if r.is_current else '':<12} odds ratio >= {r.odds_ratio:.3f}"
+                  f" or <= {1 / r.odds_ratio:.3f}")
+        return EXIT_OK
+    if args.probs is None or args.odds_ratio is None:
+        raise SurveyUsageError("give --probs and --odds-ratio, or --year and --question")
+    try:
+        probs = [float(x) for x in args.probs.split(",")]
+    except ValueError:
+        raise SurveyUsageError(f"--probs must be numbers separated by commas, got {args.probs!r}") from None
+    if args.n or args.n1 is not None or args.n2 is not None:
+        if args.n and len(args.n) > 1:
+            raise SurveyUsageError("give one --n for the power of a design")
+        r = ordinal_power(probs, args.odds_ratio, n=args.n[0] if args.n else None, n1=args.n1,
+                          n2=args.n2, alpha=args.alpha, deff=deff)
+        print(f"power {r.power:.4f} (n1 = {r.n1:g}, n2 = {r.n2:g}, odds ratio {r.odds_ratio:g}, "
+              f"alpha {r.alpha:g}, design effect {r.deff:g}); SE of log OR {r.approx_se:.4f}")
+    else:
+        r = ordinal_sample_size(probs, args.odds_ratio, power=args.power, fraction=args.fraction,
+                                alpha=args.alpha, deff=deff)
+        print(f"n = {r.n:.1f} in total (round up: {int(-(-r.n // 1))}) for power {r.power:g} "
+              f"at odds ratio {r.odds_ratio:g} (share in group 1 {r.fraction:g}, alpha {r.alpha:g}, "
+              f"design effect {r.deff:g})")
     return EXIT_OK
 
 
@@ -200,6 +259,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output file (default: data/raw/YEAR.<format>)")
     p.add_argument("--format", choices=["csv", "xlsx", "sav"], default="csv", help="export format")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("power", help="power / sample size of a two-group ordinal comparison (Whitehead)")
+    p.add_argument("--probs", default=None, help="answer distribution, e.g. 0.05,0.15,0.3,0.35,0.15")
+    p.add_argument("--odds-ratio", type=float, default=None, help="proportional odds ratio between groups")
+    p.add_argument("--n", type=int, action="append", default=None, help="total respondents (repeatable with --year)")
+    p.add_argument("--n1", type=float, default=None, help="respondents in group 1 (without --n)")
+    p.add_argument("--n2", type=float, default=None, help="respondents in group 2 (without --n)")
+    p.add_argument("--power", type=float, default=0.8, help="wanted power (default 0.8)")
+    p.add_argument("--fraction", type=float, default=0.5, help="share of the sample in group 1")
+    p.add_argument("--alpha", type=float, default=0.05, help="two-sided level")
+    p.add_argument("--deff", type=float, default=1.0, help="design effect (default 1)")
+    p.add_argument("--year", type=int, default=None, help="take the answers of this year (prepared data)")
+    p.add_argument("--question", default=None, help="ordinal question with --year (e.g. q2_relevance)")
+    p.add_argument("--group", default="service", help="two-level grouping with --year (default service)")
+    p.add_argument("--weights", type=Path, default=None,
+                   help="margins YAML with --year: plan with the design effect of this year's raked weights")
+    p.set_defaults(func=_cmd_power)
 
     p = sub.add_parser(
         "run", help="build the reports reports/YEAR/LANG/ (only those whose inputs changed)",

@@ -37,6 +37,7 @@ from scipy import stats
 
 from analysis.codebook import Codebook, load_codebook
 from analysis.ordinal import LINKS, fit_ordinal, fit_ordinal_mixed
+from analysis.survey import SurveyDesign, svyolr
 
 __all__ = [
     "MODEL_OUTCOMES",
@@ -99,7 +100,7 @@ def fit_question_models(
     predictors: Sequence[str] = DEFAULT_PREDICTORS,
     *,
     link: str = "logit",
-    weights: str | None = None,
+    weights: Any = None,
     alpha: float = 0.05,
 ) -> dict[str, Any]:
     """Fit one cumulative-link model per outcome on the same predictors.
@@ -112,8 +113,10 @@ def fit_question_models(
         Column names.
     link : str
         One of :data:`analysis.ordinal.LINKS`.
-    weights : str, optional
-        Column of survey weights.
+    weights : str or SurveyDesign, optional
+        Column of survey weights (each respondent its own PSU), or a
+        :class:`analysis.survey.SurveyDesign` built on ``df``: then the SEs are
+        design-based with its strata, clusters and raking (:func:`analysis.survey.svyolr`).
     alpha : float
         The fits' intervals are at the confidence level ``1 - alpha``.
 
@@ -123,6 +126,13 @@ def fit_question_models(
         Outcome name to its fitted :class:`~analysis.ordinal.OrdinalResults`.
     """
     fits: dict[str, Any] = {}
+    if isinstance(weights, SurveyDesign):
+        for outcome in outcomes:
+            data = model_frame(df, [outcome, *predictors])
+            fits[outcome] = svyolr(
+                model_formula(outcome, predictors), weights, link=link, data=data, alpha=alpha
+            )
+        return fits
     for outcome in outcomes:
         cols = [outcome, *predictors] + ([weights] if weights else [])
         data = model_frame(df, cols)

@@ -41,6 +41,7 @@ __all__ = [
     "detectable_odds_ratio",
     "simulate_power",
     "detectable_odds_ratio_table",
+    "contrast_deff",
 ]
 
 
@@ -411,6 +412,64 @@ def simulate_power(
     )
 
 
+def contrast_deff(df: pd.DataFrame, outcome: str, group: str, weights) -> float:
+    """Design effect of the difference between two groups' mean answer codes.
+
+    ``var_design(diff) / (s1^2 / n1 + s2^2 / n2)``: the design-based variance of the
+    weighted difference (:class:`analysis.survey.SurveyDesign`: weights, clusters,
+    strata, raking) over its variance under simple random sampling with the same
+    respondents (``svyvar`` in each group). With equal weights and no clusters it is
+    about 1; it is the ``deff`` to plan the next wave's comparison with.
+
+    Parameters
+    ----------
+    df : DataFrame
+    outcome, group : str
+        Ordered answer and the two-level grouping.
+    weights : str, array_like or SurveyDesign
+
+    References
+    ----------
+    Kish L. (1965). Survey Sampling. Wiley, 8.2. Lumley T. (2010). Complex Surveys, 2.2.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"q": [1, 2, 3, 4, 5] * 40, "g": ["a", "b"] * 100})
+    >>> bool(abs(contrast_deff(d, "q", "g", [1.0] * 200) - 1) < 0.01)
+    True
+    """
+    from analysis.survey import SurveyDesign
+
+    design = weights if isinstance(weights, SurveyDesign) else SurveyDesign(df, weights=weights)
+    if not design.data.index.equals(df.index):
+        raise SurveyUsageError("contrast_deff: the design must be built on the same data")
+    y = df[outcome]
+    codes = (
+        y.cat.codes.to_numpy().astype(float) + 1
+        if isinstance(y.dtype, pd.CategoricalDtype)
+        else pd.to_numeric(y, errors="coerce").to_numpy(float)
+    )
+    ok = y.notna().to_numpy() & df[group].notna().to_numpy()
+    g = df[group].astype("object").to_numpy()
+    levels = [v for v in pd.unique(g[ok])]
+    if len(levels) != 2:
+        raise SurveyUsageError(f"contrast_deff: {group!r} must have two groups, found {levels!r}")
+    w = design.weights
+    scores = np.zeros(len(df))
+    srs = 0.0
+    diff_sign = (1.0, -1.0)
+    for lv, sign in zip(levels, diff_sign, strict=True):
+        m = ok & (g == lv)
+        sw = w[m].sum()
+        mu = (w[m] * codes[m]).sum() / sw
+        scores[m] += sign * w[m] * (codes[m] - mu) / sw
+        nm = int(m.sum())
+        s2 = (w[m] * (codes[m] - mu) ** 2).sum() / sw * nm / max(nm - 1, 1)
+        srs += s2 / nm
+    var = float(design.variance(scores)[0, 0])
+    return var / srs
+
+
 def detectable_odds_ratio_table(
     df: pd.DataFrame,
     outcome: str,
@@ -420,6 +479,7 @@ def detectable_odds_ratio_table(
     power: float = 0.8,
     alpha: float = 0.05,
     deff: float = 1.0,
+    weights=None,
 ) -> pd.DataFrame:
     """Smallest odds ratio between the two groups the next wave detects with ``power``.
 
@@ -427,6 +487,11 @@ def detectable_odds_ratio_table(
     scale, don't know left out) and the share of the first level of ``group`` among
     those who answered; for this year's ``n`` and each size in ``ns`` (by default this
     year's ``n`` and twice it), the odds ratio of :func:`detectable_odds_ratio`.
+    ``weights`` (a column, values or a :class:`~analysis.survey.SurveyDesign`) sets
+    ``deff`` to :func:`contrast_deff` of this year's design, so the next wave is planned
+    with this year's design effect. The answer distribution is the respondents'.
+
+    This is the function the report's methods appendix calls.
 
     Returns
     -------
@@ -447,6 +512,8 @@ def detectable_odds_ratio_table(
     for c in (outcome, group):
         if c not in df.columns:
             raise SurveyUsageError(f"power: column {c!r} not in the data")
+    if weights is not None:
+        deff = contrast_deff(df, outcome, group, weights)
     sub = df[[outcome, group]].dropna()
     g = sub[group]
     levels = (

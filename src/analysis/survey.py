@@ -86,6 +86,34 @@ def _codes(values: np.ndarray, what: str, data: pd.DataFrame) -> np.ndarray:
     return pd.factorize(s, sort=True)[0]
 
 
+def _irls_intercept(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Logit of a weighted share by R's ``glm.fit`` IRLS (binomial, intercept only).
+
+    Returns the final coefficient and the fitted mean of the previous iteration (whose
+    working weights R keeps). Converged when ``|D - D_old| / (|D| + 0.1) < 1e-8``.
+    """
+    mu = (w * y + 0.5) / (w + 1)  # binomial()$initialize
+
+    def dev(m):
+        return float(-2 * np.sum(w * (y * np.log(m) + (1 - y) * np.log1p(-m))))
+
+    eta = special.logit(mu)
+    d_old = dev(special.expit(eta))
+    mu_prev = special.expit(eta)
+    b = 0.0
+    for _ in range(25):
+        mu_prev = special.expit(eta)
+        ww = w * mu_prev * (1 - mu_prev)
+        z = eta + (y - mu_prev) / (mu_prev * (1 - mu_prev))
+        b = float(np.sum(ww * z) / np.sum(ww))
+        eta = np.full_like(y, b, dtype=float)
+        d = dev(special.expit(eta))
+        if abs(d - d_old) / (abs(d) + 0.1) < 1e-8:
+            break
+        d_old = d
+    return b, mu_prev
+
+
 def proportion_ci(
     p: float,
     se: float,
@@ -238,6 +266,8 @@ class SurveyDesign:
                 f"survey design: lonely_psu must be one of {', '.join(LONELY_PSU)}, not {lonely_psu!r}"
             )
         n = len(data)
+        if n == 0:
+            raise SurveyUsageError("survey design: the data have no rows")
         self.data = data
         self.lonely_psu = lonely_psu
         self._spec = {"weights": weights, "ids": ids, "strata": strata, "fpc": fpc}
@@ -622,15 +652,20 @@ class SurveyDesign:
         w = np.where(dom, self.weights, 0.0)
         wn = w / w[dom].mean()  # svyglm rescales the weights to mean 1
         yd, wd = y[dom], wn[dom]
-        nn = wd.sum()
-        b0 = special.logit(p)
-        pq = p * (1 - p)
-        naive = 1 / (nn * pq)
-        cov_b = var_p / pq**2
-        lam = cov_b / naive
+        # the quasi-binomial intercept model as R's glm.fit reaches it (IRLS to a relative
+        # deviance change under 1e-8): svyglm's lambda uses the working weights of its
+        # last iteration
+        b0, mu_w = _irls_intercept(yd, wd)
+        mu = float(special.expit(b0))
+        ainv = 1 / float(np.sum(wd * mu_w * (1 - mu_w)))
+        u = np.zeros_like(w)
+        u[dom] = (yd - mu) / (mu * (1 - mu)) * wd * mu_w * (1 - mu_w)
+        var_u = float(self.subset(dom).variance(u)[0, 0])
+        cov_b = ainv**2 * var_u
+        lam = cov_b / ainv
         # dispersion: svyvar of the Pearson residuals (y - mu) / sqrt(mu (1 - mu))
         r = np.zeros_like(w)
-        r[dom] = (yd - p) / np.sqrt(pq)
+        r[dom] = (yd - mu) / np.sqrt(mu * (1 - mu))
         phi = float(self._srs_var(r[:, None], dom)[0])
 
         def dev(b: float) -> float:
@@ -836,6 +871,7 @@ def svyolr(
     *,
     link: str = "logit",
     nominal: str | None = None,
+    data: pd.DataFrame | None = None,
     **kwargs,
 ):
     """Cumulative-link model on a survey design (R's ``svyolr``), with strata and clusters.
@@ -856,6 +892,9 @@ def svyolr(
     design : SurveyDesign
     link, nominal
         As :func:`analysis.ordinal.fit_ordinal`.
+    data : DataFrame, optional
+        The rows to fit (a model frame), indexed like the design's data (a subset of its
+        rows, columns possibly recoded); the design's data by default.
     **kwargs
         Passed to :func:`analysis.ordinal.fit_ordinal` (``maxiter``, ``grad_tol``).
 
@@ -884,8 +923,16 @@ def svyolr(
     """
     from analysis.ordinal import fit_ordinal
 
-    rows = np.flatnonzero(design.domain & (design.weights > 0))
-    data = design.data.iloc[rows]
+    use = design.domain & (design.weights > 0)
+    if data is not None:
+        pos_in = design.data.index.get_indexer(data.index)
+        if (pos_in < 0).any() or not data.index.is_unique:
+            raise SurveyUsageError("svyolr: data rows must be rows of the design's data")
+        mask = np.zeros(len(use), dtype=bool)
+        mask[pos_in] = True
+        use &= mask
+    rows = np.flatnonzero(use)
+    data = design.data.iloc[rows] if data is None else data.loc[design.data.index[rows]]
     res = fit_ordinal(
         formula,
         data=data,

@@ -21,12 +21,13 @@ from scipy import stats
 
 from analysis.codebook import Codebook
 from analysis.errors import SurveyUsageError
-from analysis.stats._common import get_codebook, resolve
+from analysis.stats._common import get_codebook, resolve, weights_array
 from analysis.stats._design import DesignView, design_view
 from analysis.stats.crosstab import association_test, design_test
 from analysis.stats.disclosure import MIN_CELL
 from analysis.stats.intervals import effective_n
 from analysis.stats.likert import _codes_of, frequencies
+from analysis.survey import SurveyDesign
 
 __all__ = ["TrendResult", "trend", "linear_by_linear", "design_linear_trend"]
 
@@ -137,7 +138,9 @@ def trend(
     (``weights`` a column, values or a :class:`~analysis.survey.SurveyDesign`): the
     year x answer test is Rao--Scott's (F) and the linear trend the design-based Wald
     test of the weighted slope of the answer codes on the year
-    (:func:`design_linear_trend`).
+    (:func:`design_linear_trend`). A weight column is taken as independent samples by
+    year (the year a stratum); a design given for pooled years should have the year
+    among its strata.
 
     Returns
     -------
@@ -149,6 +152,11 @@ def trend(
     years = cb.comparable_years(name, years_all) if name in cb else years_all
     excluded = [y for y in years_all if y not in years]
     sub = df[df[year_col].isin(years)]
+    if weights is not None and not isinstance(weights, SurveyDesign):
+        # each year is its own sample: the year is a stratum of the pooled design
+        weights = SurveyDesign(
+            df, weights=weights_array(df, weights), strata=df[year_col].fillna(-1).to_numpy()
+        )
     view_all = design_view(df, weights)
     view = None if view_all is None else DesignView(sub, view_all.design)
     w = None if view is None else view.weights
