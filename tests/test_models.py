@@ -159,10 +159,11 @@ def test_forest_plot_draws_one_interval_per_term() -> None:
     assert sum(len(ax.lines) >= 1 for ax in fig.axes) == 2
 
 
-def test_nominal_test_reports_nan_for_a_term_it_cannot_estimate() -> None:
-    """A level that never answers above the first threshold: its threshold-specific model does
-    not exist; nominal_test says so (NaN + warning) instead of crashing, and still tests the rest."""
-    from analysis.ordinal import OrdinalWarning, fit_ordinal
+def test_nominal_test_reports_a_term_with_a_diverging_effect() -> None:
+    """A level that never answers below the third level: its threshold-specific effects at the
+    first thresholds diverge; nominal_test reports the LR at the supremum (as R's nominal_test)
+    and names the diverging effects, and still tests the rest."""
+    from analysis.ordinal import fit_ordinal
 
     rng = np.random.default_rng(5)
     n = 400
@@ -170,15 +171,51 @@ def test_nominal_test_reports_nan_for_a_term_it_cannot_estimate() -> None:
     x = rng.normal(size=n)
     latent = 0.8 * x + rng.logistic(size=n)
     y = np.digitize(latent, [-1.5, 0.0, 1.5]) + 1
-    # a sparse group that never answers 1 or 2: fine for one effect, but its effect at the
-    # first threshold diverges when effects may differ across thresholds
     y[group == "c"] = rng.choice([3, 4], size=int((group == "c").sum()))
     data = pd.DataFrame({"y": pd.Categorical(y, ordered=True), "group": group, "x": x})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_ordinal("y ~ group + x", data=data)
-    with pytest.warns(OrdinalWarning, match="group"):
         table = res.nominal_test()
     rows = table.set_index("term")
-    assert np.isnan(rows.loc["group", "lrt"]) and np.isnan(rows.loc["group", "p"])
+    assert np.isfinite(rows.loc["group", "lrt"]) and rows.loc["group", "df"] == 4
+    assert "group[T.c]" in rows.loc["group", "note"] and "supremum" in rows.loc["group", "note"]
     assert np.isfinite(rows.loc["x", "lrt"]) and rows.loc["x", "df"] == 2
+    po = M.proportional_odds_table({"y": res})
+    assert "note" in po.columns and po["note"].str.contains("diverging").any()
+
+
+def test_battery_mixed_model_tables(big_year) -> None:
+    df, truth = big_year
+    long = M.battery_long(df.head(800))  # 800 respondents x 12 skills keep the test quick
+    bm = M.battery_mixed_model(long, alpha=0.10)
+    res = bm.result
+    assert res.converged and bool(bm.fit["converged"].iloc[0])
+    # the generator gives each respondent a shared component: a clear respondent effect
+    rnd = bm.random.set_index("group").loc["respondent_id"]
+    assert rnd["sd"] > 0.5 and not rnd["boundary"]
+    assert rnd["icc"] == pytest.approx(rnd["variance"] / (rnd["variance"] + np.pi**2 / 3))
+    assert bm.fit["p"].iloc[0] < 1e-10 and bm.fit["n_respondents"].iloc[0] == long["respondent_id"].nunique()
+    # skill effects net of leniency = sum-to-zero contrasts: refit with patsy's Sum coding
+    from analysis.ordinal import fit_ordinal_mixed
+
+    data = M.model_frame(long, ["rating", "skill", "role", "service", "experience", "respondent_id"])
+    alt = fit_ordinal_mixed(
+        "rating ~ C(skill, Sum) + role + service + experience + (1 | respondent_id)", data=data
+    )
+    sk = bm.skills.set_index("skill")
+    levels = list(long["skill"].cat.categories)
+    for lev in levels[:-1]:
+        row = alt.coef.loc[f"C(skill, Sum)[S.{lev}]"]
+        assert sk.loc[lev, "effect"] == pytest.approx(row["estimate"], abs=1e-5)
+        assert sk.loc[lev, "se"] == pytest.approx(row["se"], abs=1e-5)
+    assert sk["effect"].sum() == pytest.approx(0.0, abs=1e-10)
+    assert sk["rank"].tolist() == sorted(sk["rank"].tolist())
+    z = 1.6448536269514722
+    np.testing.assert_allclose(sk["ci_high"], sk["effect"] + z * sk["se"])
+    # sensitivity: the cluster-robust fixed-effects fit, unchanged
+    robust = M.fit_battery_model(long)
+    sens = bm.sensitivity.set_index("term")
+    np.testing.assert_allclose(sens["estimate"], robust.coef["estimate"], rtol=1e-10)
+    np.testing.assert_allclose(sens["se"], robust.coef["se"], rtol=1e-10)
+    assert bm.fixed.attrs["conf_level"] == pytest.approx(0.90)

@@ -558,3 +558,154 @@ def test_unused_middle_level_dropped_and_labels_kept(survey):
         res2 = fit_ordinal(FORMULA, data=d)
     assert list(res2.thresholds.index) == ["none|low", "low|high", "high|top"]
     np.testing.assert_allclose(res2.params, res.params, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- confidence level
+Z90 = 1.6448536269514722  # standard normal 0.95 quantile (closed form, tables)
+
+
+def test_alpha_sets_every_interval(survey):
+    res = fit_ordinal(FORMULA, data=survey, alpha=0.10)
+    assert res.alpha == 0.10
+    for tab in (res.coef, res.thresholds):
+        assert tab.attrs["conf_level"] == pytest.approx(0.90)
+        np.testing.assert_allclose(tab["ci_low"], tab["estimate"] - Z90 * tab["se"], rtol=1e-12)
+        np.testing.assert_allclose(tab["ci_high"], tab["estimate"] + Z90 * tab["se"], rtol=1e-12)
+    np.testing.assert_allclose(res.coef["or_high"], np.exp(res.coef["ci_high"]), rtol=1e-12)
+    new = survey.head(3)
+    pp = res.predict_proba(new, se=True)
+    inner = (pp["prob"] - Z90 * pp["se"] > 0) & (pp["prob"] + Z90 * pp["se"] < 1)
+    np.testing.assert_allclose(
+        pp.loc[inner, "ci_high"], (pp["prob"] + Z90 * pp["se"])[inner], rtol=1e-12
+    )
+    me = res.marginal_effects()
+    np.testing.assert_allclose(me["ci_low"], me["ame"] - Z90 * me["se"], rtol=1e-12)
+    assert "Confidence level:" in str(res.summary()) and "0.9" in str(res.summary())
+    # a method's alpha overrides the fit's; the default fit stays at 95%
+    t99 = res.conf_table(alpha=0.01)
+    assert t99.attrs["conf_level"] == pytest.approx(0.99)
+    q99 = 2.5758293035489004
+    np.testing.assert_allclose(t99["ci_low"], t99["estimate"] - q99 * t99["se"], rtol=1e-12)
+    me95 = res.marginal_effects(alpha=0.05)
+    np.testing.assert_allclose(me95["ci_high"], me95["ame"] + 1.959963984540054 * me95["se"])
+    assert fit_ordinal(FORMULA, data=survey).coef.attrs["conf_level"] == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, -0.1, "x"])
+def test_bad_alpha_is_refused(survey, alpha):
+    with pytest.raises(OrdinalModelError, match="alpha must"):
+        fit_ordinal(FORMULA, data=survey, alpha=alpha)
+
+
+# ----------------------------------------------------------------------------- irregular PO tests
+NOMREF = json.loads((DATA / "nominal" / "nominal_reference.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def nominal_survey() -> pd.DataFrame:
+    d = pd.read_csv(DATA / "nominal" / "nominal_survey.csv")
+    d["role"] = pd.Categorical(d["role"], categories=["operator", "team_leader", "manager", "director"])
+    d["service"] = pd.Categorical(d["service"], categories=["in_house", "outsourcing"])
+    d["region"] = pd.Categorical(d["region"], categories=["north", "centre", "south"])
+    d["y"] = pd.Categorical(d["y"], categories=[1, 2, 3, 4, 5], ordered=True)
+    return d
+
+
+@pytest.mark.parametrize(
+    ("key", "formula"),
+    [("model_role", "y ~ role + service + x"), ("model_interaction", "y ~ service * region + x")],
+)
+def test_nominal_test_matches_r_with_diverging_and_aliased_effects(nominal_survey, key, formula):
+    """R's nominal_test (tests/data/nominal/make_ref.R): a diverging threshold-specific effect
+    (no manager answered 1; clm: code 1, LR at the supremum, full df) and aliased columns
+    (the cell dummies of service:region span the location columns: clm drops them, fewer df)."""
+    ref = NOMREF[key]
+    res = fit_ordinal(formula, data=nominal_survey)
+    t = res.nominal_test().set_index("term")
+    assert t.loc["<none>", "loglik"] == pytest.approx(ref["loglik_none"], abs=1e-6)
+    terms = ref["term"]
+    np.testing.assert_allclose(t.loc[terms, "df"], ref["df"])
+    np.testing.assert_allclose(t.loc[terms, "loglik"], ref["loglik"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(t.loc[terms, "lrt"], ref["lrt"], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(t.loc[terms, "p"], ref["p"], rtol=1e-4)
+    if key == "model_role":
+        assert NOMREF["refit_role"]["convergence"] == 1  # R: parameters not uniquely determined
+        note = t.loc["role", "note"]
+        assert "1|2.role[T.manager]" in note and "supremum" in note and "df = 8" in note
+    else:
+        note = t.loc["service:region", "note"]
+        assert note.startswith("aliased, dropped: ") and "service[T.outsourcing]" in note
+        assert NOMREF["refit_interaction"]["edf"] == res.k_params + 15
+
+
+def test_brant_leaves_out_a_separated_category(nominal_survey):
+    res = fit_ordinal("y ~ role + service + x", data=nominal_survey)
+    t = res.brant_test().set_index("term")
+    # 3 thresholds compared pairwise: 3 contrasts per column; role[T.manager] is separated at
+    # Y > 1 (no manager answered 1), so its contrasts use the other 3 splits: 2, not 3
+    assert t.loc["role", "df"] == 3 * 3 - 1
+    assert t.loc["service", "df"] == 3 and t.loc["x", "df"] == 3
+    assert t.loc["Omnibus", "df"] == 5 * 3 - 1
+    assert "role[T.manager] separated at Y > 1" in t.loc["role", "note"]
+    assert t.loc["service", "note"] == ""
+    assert np.all(np.isfinite(t["chi2"])) and np.all((t["p"] > 0) & (t["p"] < 1))
+    # without the managers nothing is separated: the full 3 contrasts per role column
+    no_mgr = nominal_survey[nominal_survey["role"] != "manager"].copy()
+    no_mgr["role"] = no_mgr["role"].cat.remove_unused_categories()
+    t2 = fit_ordinal("y ~ role + service + x", data=no_mgr).brant_test().set_index("term")
+    assert t2.loc["role", "df"] == 2 * 3 and t2.loc["role", "note"] == ""
+
+
+def test_brant_with_separation_equals_statsmodels_computation(nominal_survey):
+    """Independent computation of the reduced Brant omnibus: statsmodels Logit per split, the
+    split Y > 1 without the manager column and the managers' rows, Brant's covariance on the
+    rows shared by two splits, contrasts of each column against its first estimable split."""
+    import statsmodels.api as sm
+
+    res = fit_ordinal("y ~ role + service + x", data=nominal_survey)
+    X = np.column_stack([np.ones(res.model.endog.shape[0]), res.model._X])
+    y = res.model.endog
+    names = list(res.model.exog_names[: res.model.k_loc])
+    mgr = names.index("role[T.manager]") + 1
+    fits, cols, masks = [], [], []
+    for j in range(4):
+        keep_cols = [c for c in range(X.shape[1]) if not (j == 0 and c == mgr)]
+        mask = np.ones(len(y), bool) if j else X[:, mgr] != 1
+        f = sm.Logit((y[mask] > j).astype(float), X[mask][:, keep_cols]).fit(disp=False, tol=1e-12)
+        pi = np.zeros(len(y))
+        pi[mask] = f.predict()
+        fits.append(f)
+        cols.append(keep_cols)
+        masks.append(mask)
+    idx = {(j, c): k for k, (j, c) in enumerate((j, c) for j in range(4) for c in cols[j] if c)}
+    b = np.array([np.asarray(fits[j].params)[cols[j].index(c)] for (j, c) in idx])
+    V = np.zeros((len(idx), len(idx)))
+    for j in range(4):
+        for k in range(4):
+            lo, hi = min(j, k), max(j, k)
+            both = masks[j] & masks[k]
+            Xj, Xk = X[both][:, cols[j]], X[both][:, cols[k]]
+            pj = fits[j].predict(X[both][:, cols[j]])
+            pk = fits[k].predict(X[both][:, cols[k]])
+            phi, plo = (pk, pj) if k > j else (pj, pk)
+            wjk = phi - plo * phi if lo != hi else pj * (1 - pj)
+            Ij = np.linalg.inv(np.asarray(fits[j].cov_params()))
+            Ik = np.linalg.inv(np.asarray(fits[k].cov_params()))
+            blk = (np.linalg.inv(Ij) @ (Xj.T * wjk) @ Xk @ np.linalg.inv(Ik)) if j != k else np.asarray(fits[j].cov_params())
+            for a, ca in enumerate(cols[j]):
+                for bb, cb in enumerate(cols[k]):
+                    if ca and cb:
+                        V[idx[(j, ca)], idx[(k, cb)]] = blk[a, bb]
+    D = []
+    for c in range(1, X.shape[1]):
+        splits = [j for j in range(4) if (j, c) in idx]
+        for j in splits[1:]:
+            row = np.zeros(len(idx))
+            row[idx[(splits[0], c)]], row[idx[(j, c)]] = 1.0, -1.0
+            D.append(row)
+    D = np.array(D)
+    d = D @ b
+    omnibus = d @ np.linalg.solve(D @ V @ D.T, d)
+    bt = res.brant_test().set_index("term")
+    assert bt.loc["Omnibus", "df"] == len(D)
+    assert bt.loc["Omnibus", "chi2"] == pytest.approx(omnibus, rel=1e-7)

@@ -12,7 +12,7 @@ Modules (lower layers never import higher ones):
 - :mod:`analysis.simulate`   synthetic survey years from a documented model
 - :mod:`analysis.stats`      tables, intervals, tests, disclosure control
 - :mod:`analysis.weighting`  raking to known margins
-- :mod:`analysis.ordinal`    cumulative-link models on statsmodels
+- :mod:`analysis.ordinal`    cumulative-link models on statsmodels (package: links, design, model, results, tests)
 - :mod:`analysis.plots`      figures
 - :mod:`analysis.reporting`  papermill runs, HTML / PDF export, provenance
 - :mod:`analysis.cli`        the ``softskills`` command

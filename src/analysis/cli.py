@@ -1,4 +1,4 @@
-"""The ``softskills`` command: ``validate``, ``map``, ``prepare``, ``simulate`` and ``run``.
+"""The ``softskills`` command: ``validate``, ``map``, ``prepare``, ``simulate``, ``run`` and ``power``.
 
 A thin shell over functions the tests call directly. Exit codes: 0 success (validation
 with warnings only included), 1 invalid data, 2 usage error (missing file, unknown year,
@@ -14,7 +14,9 @@ Examples
     $ softskills validate qualtrics.csv --year 2024 --map qualtrics.mapping.yaml
     $ softskills prepare --year 2020
     $ softskills simulate --year 2025 --n 200 --seed 1 --out /tmp/2025.csv
-    $ softskills run --year 2020
+    $ softskills run --year 2020 --lang it --lang en --jobs 2
+    $ softskills power --probs 0.05,0.15,0.3,0.35,0.15 --odds-ratio 1.5 --n 200
+    $ softskills power --year 2022 --question q2_relevance --n 400
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.codebook import CodebookError
 from analysis.errors import SurveyDataError, SurveyError, SurveyUsageError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_INVALID", "EXIT_USAGE"]
@@ -95,16 +96,107 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---- `softskills run` -----------------------------------------------------------------
-# Wired by the reporting layer: analysis.reporting.cli_run(args) builds the reports.
-# Kept as a lazy import so the data commands work without the reporting dependencies.
-def _cmd_run(args: argparse.Namespace) -> int:
+# ---- `softskills power` ----------------------------------------------------------------
+def _cmd_power(args: argparse.Namespace) -> int:
+    from analysis.power import (
+        detectable_odds_ratio_table,
+        ordinal_power,
+        ordinal_sample_size,
+    )
+
+    deff = args.deff
+    if args.year is not None:
+        from analysis.datasets import load_year
+
+        if not args.question:
+            raise SurveyUsageError("--year needs --question (the ordinal answer compared)")
+        df = load_year(args.year).data
+        design = None
+        if args.weights is not None:
+            from analysis.weighting import rake
+
+            design = rake(df, args.weights).design(df)
+        t = detectable_odds_ratio_table(
+            df, args.question, group=args.group, ns=args.n or None, power=args.power,
+            alpha=args.alpha, deff=deff, weights=design,
+        )
+        deff = float(t["deff"].iloc[0])
+        if design is not None:
+            print(f"design effect of the {args.group} contrast under the raked weights: {deff:.3f}")
+        print(
+            f"{args.question} by {args.group}, {args.year}: smallest odds ratio detected with "
+            f"power {args.power:.0%} (alpha {args.alpha}, design effect {deff:.3g})"
+        )
+        for r in t.itertuples():
+            print(f"  n = {r.n:>6}{' (this year)' if r.is_current else '':<12} odds ratio >= {r.odds_ratio:.3f}"
+                  f" or <= {1 / r.odds_ratio:.3f}")
+        return EXIT_OK
+    if args.probs is None or args.odds_ratio is None:
+        raise SurveyUsageError("give --probs and --odds-ratio, or --year and --question")
     try:
-        from analysis.reporting import cli_run
-    except ImportError as exc:
-        print(f"softskills run: the reporting layer is not available ({exc})", file=sys.stderr)
-        return EXIT_USAGE
-    return int(cli_run(args) or 0)
+        probs = [float(x) for x in args.probs.split(",")]
+    except ValueError:
+        raise SurveyUsageError(f"--probs must be numbers separated by commas, got {args.probs!r}") from None
+    if args.n or args.n1 is not None or args.n2 is not None:
+        if args.n and len(args.n) > 1:
+            raise SurveyUsageError("give one --n for the power of a design")
+        r = ordinal_power(probs, args.odds_ratio, n=args.n[0] if args.n else None, n1=args.n1,
+                          n2=args.n2, alpha=args.alpha, deff=deff)
+        print(f"power {r.power:.4f} (n1 = {r.n1:g}, n2 = {r.n2:g}, odds ratio {r.odds_ratio:g}, "
+              f"alpha {r.alpha:g}, design effect {r.deff:g}); SE of log OR {r.approx_se:.4f}")
+    else:
+        r = ordinal_sample_size(probs, args.odds_ratio, power=args.power, fraction=args.fraction,
+                                alpha=args.alpha, deff=deff)
+        print(f"n = {r.n:.1f} in total (round up: {int(-(-r.n // 1))}) for power {r.power:g} "
+              f"at odds ratio {r.odds_ratio:g} (share in group 1 {r.fraction:g}, alpha {r.alpha:g}, "
+              f"design effect {r.deff:g})")
+    return EXIT_OK
+
+
+# ---- `softskills run` -----------------------------------------------------------------
+# The reporting layer is imported lazily: `softskills run` on unchanged inputs answers
+# "up to date" without loading pandas, papermill or a browser.
+def _run_parameters(args: argparse.Namespace) -> list:
+    """One validated ReportParameters per year x language asked for."""
+    from analysis import config
+    from analysis.parameters import ReportParameters
+
+    raw_dir = args.raw_dir
+    years = list(dict.fromkeys(args.year or []))
+    if args.all:
+        found = config.available_years(raw_dir)
+        if not found:
+            raise SurveyUsageError(f"--all: no raw export in {raw_dir or config.RAW_DIR}")
+        years = sorted(set(years) | set(found))
+    years = years or [config.DEFAULT_YEAR]
+    if args.input is not None and len(years) != 1:
+        raise SurveyUsageError("--input names the export of one year: give exactly one --year")
+    langs = list(dict.fromkeys(args.lang or [config.DEFAULT_LANG]))
+    given = {"input_path": args.input, "alpha": args.alpha, "link": args.link,
+             "weights": args.weights, "min_cell": args.min_cell, "raw_dir": raw_dir}
+    given = {k: v for k, v in given.items() if v is not None}
+    return [ReportParameters.validate(given, year=y, lang=lang) for y in years for lang in langs]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import time
+
+    t0 = time.perf_counter()
+    params = _run_parameters(args)
+    if args.jobs is not None and args.jobs < 1:
+        raise SurveyUsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.scheduler and args.executor != "dask":
+        raise SurveyUsageError("--scheduler needs --executor dask")
+    from analysis.reporting.runner import build_reports, make_specs
+
+    specs = make_specs(params, reports_dir=args.reports_dir, pdf=not args.no_pdf)
+    outcomes = build_reports(specs, jobs=args.jobs, executor=args.executor,
+                             scheduler=args.scheduler, force=args.force, quiet=args.quiet,
+                             index=False)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "up to date", "FAILED")}
+    print(f"{len(outcomes)} report(s): {counts['ok']} built, {counts['up to date']} up to date, "
+          f"{counts['FAILED']} failed ({time.perf_counter() - t0:.1f} s)")
+    return EXIT_OK if counts["FAILED"] == 0 else EXIT_INVALID
 
 
 # ------------------------------------------------------------------------------------------
@@ -168,10 +260,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "xlsx", "sav"], default="csv", help="export format")
     p.set_defaults(func=_cmd_simulate)
 
-    p = sub.add_parser("run", help="validate, prepare and build the reports")
-    p.add_argument("--year", type=int, action="append", default=None, help="survey year (repeatable)")
+    p = sub.add_parser("power", help="power / sample size of a two-group ordinal comparison (Whitehead)")
+    p.add_argument("--probs", default=None, help="answer distribution, e.g. 0.05,0.15,0.3,0.35,0.15")
+    p.add_argument("--odds-ratio", type=float, default=None, help="proportional odds ratio between groups")
+    p.add_argument("--n", type=int, action="append", default=None, help="total respondents (repeatable with --year)")
+    p.add_argument("--n1", type=float, default=None, help="respondents in group 1 (without --n)")
+    p.add_argument("--n2", type=float, default=None, help="respondents in group 2 (without --n)")
+    p.add_argument("--power", type=float, default=0.8, help="wanted power (default 0.8)")
+    p.add_argument("--fraction", type=float, default=0.5, help="share of the sample in group 1")
+    p.add_argument("--alpha", type=float, default=0.05, help="two-sided level")
+    p.add_argument("--deff", type=float, default=1.0, help="design effect (default 1)")
+    p.add_argument("--year", type=int, default=None, help="take the answers of this year (prepared data)")
+    p.add_argument("--question", default=None, help="ordinal question with --year (e.g. q2_relevance)")
+    p.add_argument("--group", default="service", help="two-level grouping with --year (default service)")
+    p.add_argument("--weights", type=Path, default=None,
+                   help="margins YAML with --year: plan with the design effect of this year's raked weights")
+    p.set_defaults(func=_cmd_power)
+
+    p = sub.add_parser(
+        "run", help="build the reports reports/YEAR/LANG/ (only those whose inputs changed)",
+        description="Build the reader reports (HTML, PDF, tables, figures) of one or more years in "
+                    "one or more languages, and reports/index.html. A report whose inputs, code, "
+                    "notebooks and parameters have not changed is left as it is ('up to date').")
+    p.add_argument("--year", type=int, action="append", default=None,
+                   help="survey year (repeatable; default 2020)")
     p.add_argument("--all", action="store_true", help="every year with a raw export")
-    p.add_argument("--quiet", action="store_true", help="less output")
+    p.add_argument("--lang", action="append", default=None, metavar="LANG",
+                   help="language of the report: it or en (repeatable; default it)")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="significance level; intervals are at 1 - alpha (default 0.05)")
+    p.add_argument("--link", default=None, help="link of the ordinal models (default logit)")
+    p.add_argument("--weights", type=Path, default=None, metavar="FILE",
+                   help="YAML file of population margins to rake to (default: unweighted)")
+    p.add_argument("--min-cell", type=int, default=None, metavar="K",
+                   help="disclosure threshold: counts under K are hidden (default 5)")
+    p.add_argument("--input", type=Path, default=None, metavar="FILE",
+                   help="raw export to analyse instead of data/raw/YEAR.* (one year only)")
+    p.add_argument("--raw-dir", type=Path, default=None, metavar="DIR",
+                   help="folder of the raw exports (default data/raw)")
+    p.add_argument("--reports-dir", type=Path, default=None, metavar="DIR",
+                   help="where the reports go (default reports/)")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="worker processes (default: the number of cores; 1 runs in this process)")
+    p.add_argument("--executor", choices=["process", "dask"], default="process",
+                   help="a pool of worker processes, or Dask's distributed scheduler")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler to connect to (tcp://host:8786); default a LocalCluster")
+    p.add_argument("--force", action="store_true", help="rebuild even the reports that are up to date")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster drafts)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="one line per report and a summary (errors still in full)")
     p.set_defaults(func=_cmd_run)
     return parser
 
@@ -201,9 +339,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
         return args.func(args)
-    except CodebookError as exc:  # the codebook file itself is wrong: the user's setup
-        print(f"softskills {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except SurveyUsageError as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

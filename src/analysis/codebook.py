@@ -42,7 +42,7 @@ import pandas as pd
 import yaml
 
 from analysis.config import CODEBOOK_PATH
-from analysis.errors import SurveyError, UnknownNameError
+from analysis.errors import SurveyUsageError, UnknownNameError
 
 __all__ = [
     "VARIABLE_TYPES",
@@ -75,8 +75,8 @@ SCALE_TYPES: frozenset[str] = frozenset({"likert", "ordinal", "battery"})
 LANGS = ("it", "en")
 
 
-class CodebookError(SurveyError, ValueError):
-    """The codebook file is invalid; the message names the entry at fault."""
+class CodebookError(SurveyUsageError, ValueError):
+    """The codebook file is invalid (the user's set-up, exit code 2); the message names the entry at fault."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ the prepared survey data the way the reports do:
   (:func:`compare_links`);
 - the partial proportional-odds refit for the terms whose test fails (:func:`fit_partial_model`);
 - predicted probabilities over a grid of profiles (:func:`predicted_probabilities`);
-- the per-skill battery (from 2022) in long format with cluster-robust SEs
-  (:func:`battery_long`, :func:`fit_battery_model`);
+- the per-skill battery (from 2022) in long format (:func:`battery_long`): the ordinal mixed
+  model with a respondent random intercept (:func:`battery_mixed_model`: respondent SD, ICC,
+  skills ranked net of leniency) and, as its sensitivity check, the fixed-effects model with
+  cluster-robust SEs (:func:`fit_battery_model`);
 - pooled models across years with a linear year trend (:func:`fit_trend_model`).
 
 Example
@@ -26,13 +28,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis.codebook import Codebook, load_codebook
-from analysis.ordinal import LINKS, fit_ordinal
+from analysis.ordinal import LINKS, fit_ordinal, fit_ordinal_mixed
+from analysis.survey import SurveyDesign, svyolr
 
 __all__ = [
     "MODEL_OUTCOMES",
@@ -49,6 +54,8 @@ __all__ = [
     "predicted_probabilities",
     "battery_long",
     "fit_battery_model",
+    "BatteryMixedModel",
+    "battery_mixed_model",
     "fit_trend_model",
 ]
 
@@ -93,7 +100,8 @@ def fit_question_models(
     predictors: Sequence[str] = DEFAULT_PREDICTORS,
     *,
     link: str = "logit",
-    weights: str | None = None,
+    weights: Any = None,
+    alpha: float = 0.05,
 ) -> dict[str, Any]:
     """Fit one cumulative-link model per outcome on the same predictors.
 
@@ -105,8 +113,12 @@ def fit_question_models(
         Column names.
     link : str
         One of :data:`analysis.ordinal.LINKS`.
-    weights : str, optional
-        Column of survey weights.
+    weights : str or SurveyDesign, optional
+        Column of survey weights (each respondent its own PSU), or a
+        :class:`analysis.survey.SurveyDesign` built on ``df``: then the SEs are
+        design-based with its strata, clusters and raking (:func:`analysis.survey.svyolr`).
+    alpha : float
+        The fits' intervals are at the confidence level ``1 - alpha``.
 
     Returns
     -------
@@ -114,11 +126,18 @@ def fit_question_models(
         Outcome name to its fitted :class:`~analysis.ordinal.OrdinalResults`.
     """
     fits: dict[str, Any] = {}
+    if isinstance(weights, SurveyDesign):
+        for outcome in outcomes:
+            data = model_frame(df, [outcome, *predictors])
+            fits[outcome] = svyolr(
+                model_formula(outcome, predictors), weights, link=link, data=data, alpha=alpha
+            )
+        return fits
     for outcome in outcomes:
         cols = [outcome, *predictors] + ([weights] if weights else [])
         data = model_frame(df, cols)
         fits[outcome] = fit_ordinal(
-            model_formula(outcome, predictors), data=data, link=link, weights=weights
+            model_formula(outcome, predictors), data=data, link=link, weights=weights, alpha=alpha
         )
     return fits
 
@@ -155,7 +174,7 @@ def fit_statistics(fits: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def _test_rows(outcome: str, test: str, table: pd.DataFrame, statistic: str) -> pd.DataFrame:
-    """Rows ``outcome, term, test, df, statistic, p`` from a test table of the engine."""
+    """Rows ``outcome, term, test, df, statistic, p, note`` from a test table of the engine."""
     return pd.DataFrame(
         {
             "outcome": outcome,
@@ -164,6 +183,9 @@ def _test_rows(outcome: str, test: str, table: pd.DataFrame, statistic: str) -> 
             "df": table["df"].to_numpy(dtype=float),
             "statistic": table[statistic].to_numpy(dtype=float),
             "p": table["p"].to_numpy(dtype=float),
+            "note": table["note"].fillna("").to_numpy(dtype=object)
+            if "note" in table.columns
+            else "",
         }
     )
 
@@ -174,7 +196,9 @@ def proportional_odds_table(fits: Mapping[str, Any]) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``outcome, term, test, df, statistic, p``; ``test`` is ``"LR"`` or ``"Brant"``;
+        Columns ``outcome, term, test, df, statistic, p, note``; ``test`` is ``"LR"`` or
+        ``"Brant"``; ``note`` says what was dropped (aliased columns, diverging effects,
+        separated categories of a Brant split) or why a term is not testable;
         the Brant omnibus row has ``term == "Omnibus"`` (Brant rows for the logit link only).
     """
     frames = []
@@ -212,6 +236,7 @@ def fit_partial_model(
     predictors: Sequence[str] = DEFAULT_PREDICTORS,
     *,
     link: str = "logit",
+    alpha: float = 0.05,
 ) -> Any:
     """Partial proportional-odds model: ``nominal_terms`` get threshold-specific effects.
 
@@ -227,7 +252,11 @@ def fit_partial_model(
     data = model_frame(df, [outcome, *predictors])
     rhs = " + ".join(location) if location else "1"
     return fit_ordinal(
-        f"{outcome} ~ {rhs}", data=data, link=link, nominal="~ " + " + ".join(nominal_terms)
+        f"{outcome} ~ {rhs}",
+        data=data,
+        link=link,
+        nominal="~ " + " + ".join(nominal_terms),
+        alpha=alpha,
     )
 
 
@@ -268,16 +297,18 @@ def predicted_probabilities(
     df: pd.DataFrame,
     by: Sequence[str],
     predictors: Sequence[str] = DEFAULT_PREDICTORS,
+    alpha: float | None = None,
 ) -> pd.DataFrame:
     """Predicted probability of each outcome level over every combination of ``by``.
 
-    The predictors not in ``by`` are held at their most frequent value in ``df``.
+    The predictors not in ``by`` are held at their most frequent value in ``df``; intervals
+    at the confidence level ``1 - alpha`` (default: the fit's ``alpha``).
 
     Returns
     -------
     DataFrame
         Long format: the ``by`` columns, ``level``, ``probability``, ``se``, ``ci_low``,
-        ``ci_high`` (delta-method 95% intervals, clipped to [0, 1]).
+        ``ci_high`` (delta-method intervals, clipped to [0, 1]); ``.attrs["conf_level"]``.
     """
     levels = {b: [c for c in df[b].cat.categories if (df[b] == c).any()] for b in by}
     grid = pd.MultiIndex.from_product([levels[b] for b in by], names=list(by)).to_frame(index=False)
@@ -287,7 +318,7 @@ def predicted_probabilities(
     for p in predictors:
         if isinstance(df[p].dtype, pd.CategoricalDtype):
             grid[p] = pd.Categorical(grid[p], categories=df[p].cat.categories, ordered=df[p].cat.ordered)
-    pred = res.predict_proba(grid, se=True)  # columns row, level, prob, se, ci_low, ci_high
+    pred = res.predict_proba(grid, se=True, alpha=alpha)  # row, level, prob, se, ci_low, ci_high
     keys = grid[list(by)].reset_index(drop=True)
     keys["row"] = np.arange(len(keys))
     row_index = pd.Series(np.arange(len(grid)), index=grid.index)
@@ -295,6 +326,7 @@ def predicted_probabilities(
     out = keys.merge(pred, on="row").drop(columns="row").rename(columns={"prob": "probability"})
     out["ci_low"] = out["ci_low"].clip(0, 1)
     out["ci_high"] = out["ci_high"].clip(0, 1)
+    out.attrs["conf_level"] = pred.attrs["conf_level"]
     return out
 
 
@@ -332,12 +364,163 @@ def fit_battery_model(
     *,
     link: str = "logit",
     cluster: str = "respondent_id",
+    alpha: float = 0.05,
 ) -> Any:
     """Ordinal model of the battery ratings on skill and profile, SEs clustered by respondent."""
     data = model_frame(long, ["rating", "skill", *predictors, cluster])
     return fit_ordinal(
-        "rating ~ " + " + ".join(["skill", *predictors]), data=data, link=link, cluster=cluster
+        "rating ~ " + " + ".join(["skill", *predictors]),
+        data=data,
+        link=link,
+        cluster=cluster,
+        alpha=alpha,
     )
+
+
+@dataclass
+class BatteryMixedModel:
+    """Tidy tables of the battery's ordinal mixed model (:func:`battery_mixed_model`).
+
+    Attributes
+    ----------
+    fixed : DataFrame
+        Fixed effects (skills and profile): ``term, estimate, se, z, p, ci_low, ci_high``
+        (and odds ratios for logit), conditional on the respondent.
+    random : DataFrame
+        One row per grouping factor: ``group, variance, sd, sd_se, icc,
+        latent_error_variance, n_levels, boundary``.
+    skills : DataFrame
+        ``skill, effect, se, ci_low, ci_high, rank``: each skill's location on the latent
+        scale relative to the average skill (sum-to-zero contrast of the skill effects), net
+        of the respondent's leniency and profile; rank 1 = rated most relevant.
+    fit : DataFrame
+        One row: ``nobs, n_respondents, loglik, aic, bic, converged, max_grad, lr, df, p``
+        (LR test of the respondent effect against the fixed-effects model; p halved on the
+        boundary).
+    sensitivity : DataFrame
+        The fixed-effects model with cluster-robust SEs (population-averaged coefficients,
+        smaller in size than the conditional ones by about ``sqrt(1 + icc)``-type
+        attenuation): ``term, estimate, se, ci_low, ci_high, estimate_mixed, se_mixed``.
+    result : OrdinalMixedResults
+        The fitted mixed model.
+    """
+
+    fixed: pd.DataFrame
+    random: pd.DataFrame
+    skills: pd.DataFrame
+    fit: pd.DataFrame
+    sensitivity: pd.DataFrame
+    result: Any
+
+
+def battery_mixed_model(
+    long: pd.DataFrame,
+    predictors: Sequence[str] = ("role", "service", "experience"),
+    *,
+    item: str = "skill",
+    respondent: str = "respondent_id",
+    link: str = "logit",
+    n_agq: int = 1,
+    alpha: float = 0.05,
+) -> BatteryMixedModel:
+    """Ordinal mixed model of the battery: respondent random intercept, skills and profile fixed.
+
+    ``rating ~ skill + profile + (1 | respondent)``: the random intercept absorbs each
+    respondent's general leniency, so the skill effects rank the skills net of it; the
+    respondent SD and the intraclass correlation on the latent scale (``sd^2 / (sd^2 +
+    pi^2/3)`` for logit) say how much of the variation lies between respondents.  The
+    cluster-robust fixed-effects fit (:func:`fit_battery_model`) is returned beside it as a
+    sensitivity check.
+
+    Parameters
+    ----------
+    long : DataFrame
+        :func:`battery_long` output.
+    predictors : sequence of str
+        Profile columns (fixed effects).
+    item, respondent : str
+        The skill and respondent columns.
+    link : str
+        One of :data:`analysis.ordinal.LINKS` (the ICC needs a link with a latent variance).
+    n_agq : int
+        1 = Laplace; more = adaptive Gauss–Hermite nodes.
+    alpha : float
+        Intervals at the confidence level ``1 - alpha``.
+
+    Returns
+    -------
+    BatteryMixedModel
+
+    References
+    ----------
+    Hedeker, D. & Gibbons, R. D. (2006). *Longitudinal Data Analysis*, ch. 10. Wiley.
+    Christensen, R. H. B. (2019). ordinal: Regression models for ordinal data. R package.
+
+    Examples
+    --------
+    >>> bm = battery_mixed_model(battery_long(df))                      # doctest: +SKIP
+    >>> bm.random[["sd", "icc"]], bm.skills.head()                       # doctest: +SKIP
+    """
+    cols = ["rating", item, *predictors, respondent]
+    data = model_frame(long, cols)
+    rhs = " + ".join([item, *predictors])
+    res = fit_ordinal_mixed(
+        f"rating ~ {rhs} + (1 | {respondent})", data=data, link=link, n_agq=n_agq, alpha=alpha
+    )
+    fixed = res.coef.reset_index()
+    random = res.random_effects.join(res.icc()[["icc", "latent_error_variance"]]).reset_index()
+    # skills: sum-to-zero contrasts of [0, beta_skill...] with their covariance
+    names = list(res.model.exog_names_fixed)
+    levels = list(data[item].cat.categories) if isinstance(data[item].dtype, pd.CategoricalDtype) else sorted(data[item].unique())
+    idx = [names.index(f"{item}[T.{lev}]") for lev in levels[1:]]
+    k0 = res.model.core.n_thr
+    V = res.cov_params()[np.ix_([k0 + i for i in idx], [k0 + i for i in idx])]
+    b = np.concatenate([[0.0], res.params[[k0 + i for i in idx]]])
+    K = len(levels)
+    L = np.eye(K) - 1.0 / K  # deviation from the mean of the K skill effects
+    Lb = L[:, 1:]
+    eff = L @ b
+    se = np.sqrt(np.einsum("ij,jk,ik->i", Lb, V, Lb))
+    q = stats.norm.ppf(1 - alpha / 2)
+    skills = pd.DataFrame(
+        {"skill": levels, "effect": eff, "se": se, "ci_low": eff - q * se, "ci_high": eff + q * se}
+    )
+    skills["rank"] = skills["effect"].rank(ascending=False, method="min").astype(int)
+    skills = skills.sort_values("rank", kind="stable").reset_index(drop=True)
+    skills.attrs["conf_level"] = 1 - alpha
+    robust = fit_battery_model(long, predictors, link=link, cluster=respondent, alpha=alpha)
+    lr = res.lr_test(fit_ordinal(f"rating ~ {rhs}", data=data, link=link)).iloc[0]
+    fit = pd.DataFrame(
+        [
+            {
+                "nobs": int(res.nobs),
+                "n_respondents": int(res.random_effects["n_levels"].iloc[0]),
+                "loglik": res.loglik,
+                "aic": res.aic,
+                "bic": res.bic,
+                "converged": res.converged,
+                "max_grad": res.max_grad,
+                "lr": lr["lr"],
+                "df": int(lr["df"]),
+                "p": lr["p"],
+            }
+        ]
+    )
+    rc = robust.coef
+    sens = pd.DataFrame(
+        {
+            "term": rc.index,
+            "estimate": rc["estimate"].to_numpy(),
+            "se": rc["se"].to_numpy(),
+            "ci_low": rc["ci_low"].to_numpy(),
+            "ci_high": rc["ci_high"].to_numpy(),
+            "estimate_mixed": res.coef["estimate"].reindex(rc.index).to_numpy(),
+            "se_mixed": res.coef["se"].reindex(rc.index).to_numpy(),
+        }
+    )
+    for t in (fixed, sens):
+        t.attrs["conf_level"] = 1 - alpha
+    return BatteryMixedModel(fixed, random, skills, fit, sens, res)
 
 
 def fit_trend_model(
@@ -347,6 +530,7 @@ def fit_trend_model(
     *,
     link: str = "logit",
     reference_year: int | None = None,
+    alpha: float = 0.05,
 ) -> Any:
     """Pooled model across years with a linear trend ``year_c`` (years since ``reference_year``).
 
@@ -356,7 +540,9 @@ def fit_trend_model(
     data = model_frame(pooled, [outcome, "year", *predictors])
     first = int(data["year"].min()) if reference_year is None else reference_year
     data["year_c"] = data["year"].astype(float) - first
-    return fit_ordinal(model_formula(outcome, ["year_c", *predictors]), data=data, link=link)
+    return fit_ordinal(
+        model_formula(outcome, ["year_c", *predictors]), data=data, link=link, alpha=alpha
+    )
 
 
 def term_labels(terms: Iterable[str], codebook: Codebook | None = None, lang: str = "en") -> dict[str, str]:

@@ -96,6 +96,51 @@ class RakeResult:
     margins: pd.DataFrame = field(default_factory=pd.DataFrame)
     source: str | None = None
 
+    @property
+    def variables(self) -> list[str]:
+        """The raking variables, in the order they were raked."""
+        if self.margins.empty:
+            return []
+        return list(dict.fromkeys(self.margins["variable"]))
+
+    def design(
+        self,
+        df: pd.DataFrame,
+        *,
+        ids: str | None = None,
+        strata: str | None = None,
+        fpc: str | None = None,
+        lonely_psu: str = "fail",
+    ):
+        """The survey design of the raked sample, for design-based statistics.
+
+        The raked weights with the raking variables as calibration (their residuals enter
+        the variance, as ``survey`` after ``rake()``), plus the sample's clusters, strata and
+        fpc when it has them. Pass it as ``weights=`` to :mod:`analysis.stats`.
+
+        Returns
+        -------
+        analysis.survey.SurveyDesign
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"service": ["in_house"] * 3 + ["outsourcing"], "y": [1.0, 2, 3, 4]})
+        >>> r = rake(df, {"service": {"in_house": 0.5, "outsourcing": 0.5}})
+        >>> r.design(df).calibration
+        ['service']
+        """
+        from analysis.survey import SurveyDesign
+
+        return SurveyDesign(
+            df,
+            weights=self.weights.reindex(df.index).to_numpy(),
+            ids=ids,
+            strata=strata,
+            fpc=fpc,
+            calibration=self.variables,
+            lonely_psu=lonely_psu,
+        )
+
     def summary(self) -> pd.DataFrame:
         """One-row DataFrame of the diagnostics."""
         w = self.weights

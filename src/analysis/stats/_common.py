@@ -163,6 +163,10 @@ def weights_array(df: pd.DataFrame, weights: Weights) -> np.ndarray | None:
     """
     if weights is None:
         return None
+    if hasattr(weights, "variance") and hasattr(weights, "weights"):  # a SurveyDesign
+        from analysis.stats._design import DesignView
+
+        return DesignView(df, weights).weights
     if isinstance(weights, str):
         _check_columns(df, [weights], "weights")
         w = pd.to_numeric(df[weights], errors="coerce").to_numpy(dtype=float)

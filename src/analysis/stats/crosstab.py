@@ -7,9 +7,11 @@ with the observed margins are drawn (Patefield's algorithm, as R's ``r2dtable``,
 :data:`scipy.stats.random_table`) and the p-value is ``(1 + #{X2_sim >= X2_obs}) /
 (n_resamples + 1)``, as R's ``chisq.test(simulate.p.value = TRUE)``.
 
-Weighted tables: the test is the Pearson chi-square of the weighted table *rescaled to
-the Kish effective sample size* (``n_eff``), a simple first-order allowance for the
-variance inflation of the weights; the result says so in ``weighting``.
+Weighted tables (``weights`` a column, values or an :class:`analysis.survey.SurveyDesign`):
+the test is Rao and Scott's second-order correction of Pearson's X2 (``svychisq``'s
+default ``"F"``): design-based, with the weights' strata, clusters and calibration. The
+result names the design in ``weighting``; ``n_eff`` is then the respondents divided by the
+mean generalised design effect.
 
 Examples
 --------
@@ -29,7 +31,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis.codebook import Codebook
-from analysis.stats._common import get_codebook, resolve, weights_array
+from analysis.stats._common import get_codebook, resolve
+from analysis.stats._design import design_view
 from analysis.stats.disclosure import (
     FLAG_BASE,
     MIN_BASE_PCT,
@@ -38,15 +41,11 @@ from analysis.stats.disclosure import (
     format_count,
     suppress_cells,
 )
-from analysis.stats.intervals import effective_n
 from analysis.stats.likert import _codes_of
 
 __all__ = ["CrosstabResult", "crosstab", "association_test", "monte_carlo_chi2"]
 
 _ALMOST_ONE = 1 - 64 * np.finfo(float).eps
-WEIGHTING_NOTE = (
-    "Pearson chi-square on the weighted table rescaled to the Kish effective sample size"
-)
 
 
 @dataclass(frozen=True)
@@ -115,19 +114,15 @@ def monte_carlo_chi2(table: np.ndarray, n_resamples: int = 10_000, seed: int | N
 def association_test(
     table: np.ndarray,
     *,
-    n_eff: float | None = None,
     n_resamples: int = 10_000,
     seed: int | None = 0,
 ) -> dict:
-    """Chi-square / Fisher / Monte Carlo test of a two-way table (empty lines dropped).
+    """Chi-square / Fisher / Monte Carlo test of a table of counts (empty lines dropped).
 
-    ``n_eff`` (weighted tables) rescales the table to that total before testing.
+    For respondents' counts; weighted tables use :func:`design_test`.
     """
     t = np.asarray(table, dtype=float)
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    weighted = n_eff is not None
-    if weighted and t.sum() > 0:
-        t = t * n_eff / t.sum()
     out = {
         "method": "",
         "statistic": np.nan,
@@ -174,6 +169,65 @@ def association_test(
     return out
 
 
+def design_test(view, rc: np.ndarray, cc: np.ndarray, nr: int, nc: int) -> dict:
+    """Rao--Scott (second-order, F) test of two code arrays under a survey design.
+
+    Fields as :func:`association_test`: ``statistic`` is the F statistic, ``pvalue`` its
+    p-value on ``ndf``, ``ddf`` degrees of freedom, ``chi2_pvalue`` the first-order
+    Rao--Scott p-value; ``cramers_v`` and the expected counts are those of the weighted
+    table scaled to the respondents.
+
+    References
+    ----------
+    Rao J.N.K., Scott A.J. (1984). Annals of Statistics 12:46-60.
+    """
+    f = view.chisq(rc, cc, nr, nc, statistic="F")
+    first = view.chisq(rc, cc, nr, nc, statistic="Chisq")
+    ok = (rc >= 0) & (cc >= 0)
+    t = np.zeros((nr, nc))
+    np.add.at(t, (rc[ok], cc[ok]), view.weights[ok])
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    out = {
+        "method": "",
+        "statistic": np.nan,
+        "dof": 0,
+        "pvalue": np.nan,
+        "chi2_pvalue": np.nan,
+        "cramers_v": np.nan,
+        "expected_min": np.nan,
+        "expected_lt5_pct": np.nan,
+        "rule_ok": False,
+        "n_resamples": 0,
+        "seed": None,
+        "ndf": np.nan,
+        "ddf": np.nan,
+        "pearson": np.nan,
+    }
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        out["method"] = "no test (fewer than two non-empty rows or columns)"
+        return out
+    n = int(ok.sum())
+    t = t * n / t.sum()
+    exp = np.outer(t.sum(axis=1), t.sum(axis=0)) / n
+    lt5 = float(np.mean(exp < 5))
+    out.update(
+        method="Rao-Scott second-order corrected chi-square (F), design-based",
+        statistic=float(f["statistic"]),
+        dof=(t.shape[0] - 1) * (t.shape[1] - 1),
+        pvalue=float(f["p"]),
+        chi2_pvalue=float(first["p"]),
+        cramers_v=float(np.sqrt(f["pearson"] / (n * (min(t.shape) - 1)))),
+        expected_min=float(exp.min()),
+        expected_lt5_pct=100 * lt5,
+        rule_ok=bool(lt5 <= 0.2 and exp.min() >= 1),
+        ndf=float(f["ndf"]),
+        ddf=float(f["ddf"]),
+        pearson=float(f["pearson"]),
+        deff_mean=float(f["deff_mean"]),
+    )
+    return out
+
+
 def crosstab(
     df: pd.DataFrame,
     row: str,
@@ -195,7 +249,7 @@ def crosstab(
     row, col : str
         Single-valued columns (profile items, questions, battery items, one option of
         a multiple-choice question, ``year``).
-    weights : str, array or Series, optional
+    weights : str, array, Series or SurveyDesign, optional
         Unweighted by default (see the module docstring for the weighted test).
     min_cell : int
         Disclosure threshold; 0 turns it off.
@@ -209,7 +263,8 @@ def crosstab(
     """
     cb = get_codebook(codebook)
     rres, cres = resolve(df, row, cb), resolve(df, col, cb)
-    w = weights_array(df, weights)
+    view = design_view(df, weights)
+    w = None if view is None else view.weights
     rc, cc = _codes_of(df, rres), _codes_of(df, cres)
     ok = (rc >= 0) & (cc >= 0)
     ww = np.ones(len(df)) if w is None else w
@@ -218,7 +273,7 @@ def crosstab(
     est = np.zeros((r, c))
     np.add.at(n, (rc[ok], cc[ok]), 1)
     np.add.at(est, (rc[ok], cc[ok]), ww[ok])
-    n_eff = effective_n(ww[ok]) if ok.any() else 0.0
+    n_eff = float(ok.sum())
     status = suppress_cells(n, min_cell)
     applied = bool(min_cell and min_cell > 1)
 
@@ -265,19 +320,19 @@ def crosstab(
     )
     table.attrs["disclosure"] = info
 
-    res = association_test(
-        est if weighted else n,
-        n_eff=n_eff if weighted else None,
-        n_resamples=n_resamples,
-        seed=seed,
-    )
+    if weighted:
+        res = design_test(view, rc, cc, r, c)
+        deff = res.pop("deff_mean", np.nan)
+        n_eff = n_eff / deff if np.isfinite(deff) and deff > 0 else np.nan
+    else:
+        res = association_test(n, n_resamples=n_resamples, seed=seed)
     res.update(
         row=row,
         col=col,
         n=int(n.sum()),
         n_eff=n_eff,
         weighted=weighted,
-        weighting=WEIGHTING_NOTE if weighted else "unweighted",
+        weighting=view.method if weighted else "unweighted",
     )
     test = pd.DataFrame([res])
     test = test[["row", "col"] + [k for k in test.columns if k not in ("row", "col")]]

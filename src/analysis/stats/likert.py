@@ -3,7 +3,8 @@
 :func:`frequencies` is the table of one question (Likert, ordinal, single choice,
 yes / no / don't know, a profile item, a battery item or one option of a multiple-choice
 question): counts and percentages per answer with the base, Wilson intervals, the
-don't-know answers apart from the scale, by group if asked. :func:`scale_summary` gives
+don't-know answers apart from the scale, by group if asked. Weighted tables are
+design-based (:mod:`analysis.survey`): linearised SEs and logit intervals. :func:`scale_summary` gives
 the mean and median of the codes and the top-2-box share of an ordered scale.
 
 A battery name (``"q7_skill_relevance"``) gives one block per item, with an ``item``
@@ -43,8 +44,8 @@ from analysis.stats._common import (
     get_codebook,
     group_frame,
     resolve,
-    weights_array,
 )
+from analysis.stats._design import DesignView, design_view
 from analysis.stats.disclosure import (
     FLAG_BASE,
     MIN_BASE_PCT,
@@ -168,16 +169,27 @@ def _dk_constraints(groups: int, codes: int) -> list[np.ndarray]:
     return cons
 
 
+def _design_shares(
+    view: DesignView, y: np.ndarray, rows: np.ndarray, alpha: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Design-based SEs and intervals of the shares of ``y``'s columns among ``rows``."""
+    est, cov = view.means(y, rows)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    lo, hi = view.share_ci(est, se, view.degf(rows), int(rows.sum()), alpha)
+    return se, lo, hi
+
+
 def _frequencies_one(
     df: pd.DataFrame,
     column: str,
     by: list[str],
-    w: np.ndarray | None,
+    view: DesignView | None,
     min_cell: int,
     lang: str,
     alpha: float,
     cb: Codebook,
 ) -> pd.DataFrame:
+    w = None if view is None else view.weights
     t = tabulate_codes(df, column, by, w, cb)
     res: Resolved = t["res"]
     n, est, groups = t["n"], t["est"], t["groups"]
@@ -194,7 +206,14 @@ def _frequencies_one(
         base = est[i].sum()
         neff = t["neff"][i]
         p = est[i] / base if base > 0 else np.full(n.shape[1], np.nan)
-        lo, hi = wilson_ci(p * neff, np.full_like(p, neff), alpha)
+        if view is None:
+            lo, hi = wilson_ci(p * neff, np.full_like(p, neff), alpha)
+        else:
+            in_group = _group_mask(t, i, by)
+            valid = in_group & (t["codes"] >= 0)
+            onehot = np.zeros((len(valid), n.shape[1]))
+            onehot[np.flatnonzero(valid), t["codes"][valid]] = 1
+            se, lo, hi = _design_shares(view, onehot, valid, alpha)
         for j, code in enumerate(res.codes):
             rows.append(
                 {
@@ -214,6 +233,7 @@ def _frequencies_one(
                     "pct_base": "answers on the scale (don't know excluded)",
                     "suppressed": st[i, j],
                     "base_shown": True,
+                    **({} if view is None else {"se": 100 * se[j]}),
                 }
             )
         if t["dk_n"] is not None:
@@ -221,7 +241,14 @@ def _frequencies_one(
             tot_n, tot = base_n + dk_n, base + dk_w
             neff_all = t["neff_all"][i]
             pd_ = dk_w / tot if tot > 0 else np.nan
-            lo, hi = wilson_ci(pd_ * neff_all, neff_all, alpha)
+            if view is None:
+                lo, hi = wilson_ci(pd_ * neff_all, neff_all, alpha)
+            else:
+                in_group = _group_mask(t, i, by)
+                dkm = in_group & t["dk"]
+                allm = dkm | (in_group & (t["codes"] >= 0))
+                se_dk, lo, hi = _design_shares(view, dkm.astype(float), allm, alpha)
+                lo, hi = lo[0], hi[0]
             rows.append(
                 {
                     **dict(zip(by, grp, strict=True)),
@@ -240,10 +267,22 @@ def _frequencies_one(
                     "pct_base": "all answers (don't know included)",
                     "suppressed": st_dk[i],
                     "base_shown": bool(incl_shown[i]),
+                    **({} if view is None else {"se": 100 * float(se_dk[0])}),
                 }
             )
     out = pd.DataFrame(rows)
-    return _finish(out, min_cell, weighted=w is not None, scope=column, keys=by)
+    out = _finish(out, min_cell, weighted=w is not None, scope=column, keys=by)
+    if view is not None:
+        out["weighting"] = view.method
+    return out
+
+
+def _group_mask(t: dict, i: int, by: list[str]) -> np.ndarray:
+    """Rows of group ``i`` of a :func:`tabulate_codes` result."""
+    if not by:
+        return np.ones(len(t["codes"]), dtype=bool)
+    grp = t["groups"][i]
+    return np.array([kk == grp for kk in t["keys"]], dtype=bool)
 
 
 def _finish(
@@ -308,9 +347,13 @@ def frequencies(
         option of a multiple-choice question, or a battery name (all its items).
     by : str or list of str, optional
         Grouping column(s) (service type, role, sector, year, ...).
-    weights : str, array or Series, optional
-        Weight column or values; unweighted by default. Percentages and intervals are
-        weighted; intervals use the Kish effective sample size of the base.
+    weights : str, array, Series or SurveyDesign, optional
+        Unweighted by default. A weight column or values is a design with those weights
+        (each respondent its own PSU); an :class:`analysis.survey.SurveyDesign` brings
+        strata, clusters, fpc and raking. Weighted percentages have design-based
+        (linearised) standard errors ``se`` and logit intervals on the design's degrees of
+        freedom (``svyciprop``); groups are domains of the design. ``weighting`` names
+        the design.
     min_cell : int
         Disclosure threshold (see :mod:`analysis.stats.disclosure`); 0 turns it off.
     lang : {"it", "en"}
@@ -326,8 +369,10 @@ def frequencies(
         ``code``, ``label``, ``n`` (unweighted), ``count`` (weighted), ``pct``,
         ``ci_low``, ``ci_high`` (in %), ``base_n``, ``base``, ``n_eff``, ``pct_base``
         (which base the percentage is on), ``suppressed``, ``base_shown``, ``low_base``,
-        ``pct_hidden``, ``n_display``, ``pct_display``, ``base_display``, ``weighted``;
-        ``attrs["disclosure"]`` says which rule was applied.
+        ``pct_hidden``, ``n_display``, ``pct_display``, ``base_display``, ``weighted``
+        (weighted: also ``se`` in percentage points and ``weighting``; ``n_eff`` is then
+        Kish's effective size, descriptive only); ``attrs["disclosure"]`` says which rule
+        was applied.
 
         The base of the scale answers is always shown. The base including don't know
         (on the don't-know row) is shown only where the don't-know count is shown:
@@ -336,10 +381,10 @@ def frequencies(
     """
     cb = get_codebook(codebook)
     byl = as_list(by)
-    w = weights_array(df, weights)
+    view = design_view(df, weights)
     parts = []
     for col in expand_columns(df, variable, cb):
-        part = _frequencies_one(df, col, byl, w, min_cell, lang, alpha, cb)
+        part = _frequencies_one(df, col, byl, view, min_cell, lang, alpha, cb)
         if col != variable:
             part.insert(len(byl), "item", col.partition("__")[2])
         parts.append(part)
@@ -363,12 +408,13 @@ def _summary_one(
     df: pd.DataFrame,
     column: str,
     by: list[str],
-    w: np.ndarray | None,
+    view: DesignView | None,
     min_cell: int,
     alpha: float,
     top: int,
     cb: Codebook,
 ) -> pd.DataFrame:
+    w = None if view is None else view.weights
     t = tabulate_codes(df, column, by, w, cb)
     res: Resolved = t["res"]
     if not res.ordered:
@@ -401,17 +447,30 @@ def _summary_one(
         if nb:
             m = float(np.average(x, weights=wv))
             var = float(np.average((x - m) ** 2, weights=wv))
-            sd = np.sqrt(var * neff / (neff - 1)) if neff > 1 else np.nan
-            se = sd / np.sqrt(neff)
-            tq = stats.t.isf(alpha / 2, neff - 1) if neff > 1 else np.nan
             hi_codes = values[-top:]
             lo_codes = values[:top]
             top_w = wv[np.isin(x, hi_codes)].sum() / wv.sum()
             bot_w = wv[np.isin(x, lo_codes)].sum() / wv.sum()
             top_n = int(np.isin(x, hi_codes).sum())
             bot_n = int(np.isin(x, lo_codes).sum())
-            tlo, thi = wilson_ci(top_w * neff, neff, alpha)
-            blo, bhi = wilson_ci(bot_w * neff, neff, alpha)
+            if view is None:
+                sd = np.sqrt(var * neff / (neff - 1)) if neff > 1 else np.nan
+                se = sd / np.sqrt(neff)
+                tq = stats.t.isf(alpha / 2, neff - 1) if neff > 1 else np.nan
+                tlo, thi = wilson_ci(top_w * neff, neff, alpha)
+                blo, bhi = wilson_ci(bot_w * neff, neff, alpha)
+            else:
+                # design-based: linearised SEs, t on the design's degrees of freedom
+                sd = np.sqrt(var * nb / (nb - 1)) if nb > 1 else np.nan
+                xs = np.where(valid, values[np.clip(codes, 0, None)], 0.0)
+                box = np.column_stack([xs, np.isin(xs, hi_codes), np.isin(xs, lo_codes)])
+                est, cov = view.means(box, valid)
+                ses = np.sqrt(np.clip(np.diag(cov), 0, None))
+                dfd = view.degf(valid)
+                se = float(ses[0])
+                tq = stats.t.isf(alpha / 2, dfd) if dfd > 0 else np.nan
+                (tlo, blo), (thi, bhi) = view.share_ci(est[1:], ses[1:], dfd, nb, alpha)
+                row.update(mean_se=se, top2_se=100 * ses[1], bottom2_se=100 * ses[2], df=dfd)
             row.update(
                 mean=m,
                 sd=sd,
@@ -432,6 +491,10 @@ def _summary_one(
     stat_cols = ["mean", "sd", "mean_ci_low", "mean_ci_high", "median"]
     top_cols = ["top2_pct", "top2_ci_low", "top2_ci_high"]
     bot_cols = ["bottom2_pct", "bottom2_ci_low", "bottom2_ci_high"]
+    if view is not None:  # design-based SEs are hidden with the statistics they belong to
+        stat_cols += ["mean_se", "df"]
+        top_cols += ["top2_se"]
+        bot_cols += ["bottom2_se"]
     for c in stat_cols + top_cols + bot_cols + ["top_n", "bottom_n"]:
         if c not in out.columns:
             out[c] = np.nan
@@ -447,6 +510,8 @@ def _summary_one(
             out.loc[tiny, cols] = np.nan
     out = out.drop(columns=["top_n", "bottom_n"])
     out["weighted"] = w is not None
+    if view is not None:
+        out["weighting"] = view.method
     out.attrs["disclosure"] = disclosure_info(
         st_dk,
         min_cell=min_cell,
@@ -471,8 +536,11 @@ def scale_summary(
     """Mean, median and top-/bottom-2-box share of an ordered scale, by group.
 
     Don't-know answers are left out of the scale (their count is ``dk_n``). The mean
-    interval is a t interval (weighted: on the Kish effective n); the box shares have
-    Wilson intervals. With disclosure control on, statistics on a base under 10 are not
+    interval is a t interval and the box shares have Wilson intervals; weighted
+    (``weights`` as in :func:`frequencies`), the mean and the box shares have
+    design-based SEs (``mean_se``, ``top2_se``, ``bottom2_se``), the mean a t interval
+    on the design's degrees of freedom (``df``), the shares logit intervals, and ``sd``
+    is the weighted SD with ``n / (n - 1)`` (``svyvar``). With disclosure control on, statistics on a base under 10 are not
     shown, nor a box share resting on 1..min_cell-1 respondents, and the don't-know
     count is shown in ``dk_display`` protected as in :func:`frequencies` (``"<5"`` or
     ``"x"``); ``dk_n`` keeps the exact count for researchers.
@@ -486,10 +554,10 @@ def scale_summary(
     """
     cb = get_codebook(codebook)
     byl = as_list(by)
-    w = weights_array(df, weights)
+    view = design_view(df, weights)
     parts = []
     for col in expand_columns(df, variable, cb):
-        part = _summary_one(df, col, byl, w, min_cell, alpha, top, cb)
+        part = _summary_one(df, col, byl, view, min_cell, alpha, top, cb)
         if col != variable:
             part.insert(len(byl), "item", col.partition("__")[2])
         parts.append(part)

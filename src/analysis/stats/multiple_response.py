@@ -6,8 +6,11 @@ question, i.e. did not skip it; shares add up to more than 100) and *% of respon
 
 Cochran's Q tests whether all options are picked equally often; pairwise McNemar
 tests (exact binomial when the discordant pairs are fewer than 25, chi-square with
-continuity correction otherwise) are Holm-corrected. Weighted: Q and McNemar use the
-weighted sums rescaled to the Kish effective sample size (chi-square versions only).
+continuity correction otherwise) are Holm-corrected. Weighted (``weights`` a column,
+values or a :class:`analysis.survey.SurveyDesign`): shares have design-based SEs and
+logit intervals; Cochran's Q becomes the design-based Wald test that all options'
+shares are equal (F-corrected, :func:`cochran_q_design`), McNemar the design-based Wald
+test of the difference of two options' shares (:func:`mcnemar_design`).
 
 Examples
 --------
@@ -34,7 +37,8 @@ from scipy import stats
 
 from analysis.codebook import Codebook
 from analysis.errors import SurveyUsageError
-from analysis.stats._common import as_list, get_codebook, group_frame, weights_array
+from analysis.stats._common import as_list, get_codebook, group_frame
+from analysis.stats._design import DesignView, design_view, wald_f
 from analysis.stats.disclosure import (
     FLAG_BASE,
     MIN_BASE_PCT,
@@ -46,6 +50,7 @@ from analysis.stats.disclosure import (
     suppress_cells,
 )
 from analysis.stats.intervals import effective_n, holm, wilson_ci
+from analysis.survey import SurveyDesign
 
 __all__ = [
     "MultipleResponseResult",
@@ -53,6 +58,8 @@ __all__ = [
     "cochran_q",
     "mcnemar_pairs",
     "cooccurrence",
+    "cochran_q_design",
+    "mcnemar_design",
 ]
 
 
@@ -107,8 +114,71 @@ def _matrix(
     return x, answered, [o.code for o in var.options], cols
 
 
+def cochran_q_design(est: np.ndarray, cov: np.ndarray, df: float) -> dict:
+    """Design-based analogue of Cochran's Q: Wald test that all options' shares are equal.
+
+    ``est`` are the options' weighted shares among the respondents, ``cov`` their design
+    covariance, ``df`` the design's degrees of freedom. Contrasts ``p_j - p_k``; the Wald
+    statistic is F-corrected (:func:`analysis.stats._design.wald_f`). Options nobody
+    picked are left out (their share has no variance).
+
+    References
+    ----------
+    Cochran W.G. (1950). The comparison of percentages in matched samples. Biometrika 37:256-266.
+    Korn E.L., Graubard B.I. (1990). American Statistician 44:270-276.
+    """
+    use = np.flatnonzero(np.diag(cov) > 0)
+    k = len(use)
+    if k < 2:
+        return {"q": np.nan, "dof": max(k - 1, 0), "pvalue": np.nan, "f": np.nan,
+                "ndf": np.nan, "ddf": np.nan}
+    C = np.column_stack([np.eye(k - 1), -np.ones(k - 1)])
+    r = wald_f(est[use], cov[np.ix_(use, use)], C, df)
+    return {"q": r["wald"], "dof": int(r["ndf"]), "pvalue": r["pvalue"], "f": r["f"],
+            "ndf": r["ndf"], "ddf": r["ddf"]}
+
+
+def mcnemar_design(
+    est: np.ndarray, cov: np.ndarray, df: float, options: Sequence, b: np.ndarray, c: np.ndarray
+) -> pd.DataFrame:
+    """Design-based McNemar: Wald test of ``p_i - p_j`` on F(1, df), Holm-corrected.
+
+    ``b[i, j]``, ``c[i, j]``: weighted respondents who picked only ``i`` / only ``j``
+    (reported, not used: the difference of the shares is ``(b - c) / sum w``).
+
+    References
+    ----------
+    McNemar Q. (1947). Psychometrika 12:153-157. Lumley T. (2010). Complex Surveys, 5.2.
+    """
+    rows = []
+    for i in range(len(options)):
+        for j in range(i + 1, len(options)):
+            d = est[i] - est[j]
+            v = cov[i, i] + cov[j, j] - 2 * cov[i, j]
+            if b[i, j] + c[i, j] == 0 or not v > 0:
+                stat, p, method = np.nan, 1.0, "no discordant pairs"
+            else:
+                stat = float(d**2 / v)
+                p = float(stats.f.sf(stat, 1, df)) if df > 0 else np.nan
+                method = "design-based Wald test of the difference of shares, F(1, df)"
+            rows.append(
+                {
+                    "option_a": options[i],
+                    "option_b": options[j],
+                    "b": float(b[i, j]),
+                    "c": float(c[i, j]),
+                    "statistic": stat,
+                    "pvalue": p,
+                    "method": method,
+                }
+            )
+    out = pd.DataFrame(rows)
+    out["p_holm"] = holm(out["pvalue"].to_numpy()) if len(out) else []
+    return out
+
+
 def cochran_q(x: np.ndarray, w: np.ndarray | None = None) -> dict:
-    """Cochran's Q of a respondents x options 0/1 matrix (weighted: rescaled to n_eff).
+    """Cochran's Q of a respondents x options 0/1 matrix (weighted: :func:`cochran_q_design`).
 
     Examples
     --------
@@ -117,14 +187,16 @@ def cochran_q(x: np.ndarray, w: np.ndarray | None = None) -> dict:
     3.5
     """
     x = np.asarray(x, dtype=float)
-    w = np.ones(len(x)) if w is None else np.asarray(w, dtype=float)
+    if w is not None:
+        return _weighted_cochran(x, np.asarray(w, dtype=float))
+    w = np.ones(len(x))
     k = x.shape[1]
     col = (w[:, None] * x).sum(axis=0)
     row = x.sum(axis=1)
     total = col.sum()
     denom = k * total - np.sum(w * row**2)
     q = (k - 1) * (k * np.sum(col**2) - total**2) / denom if denom > 0 else np.nan
-    q *= effective_n(w) / w.sum()
+    q *= len(w) / w.sum()
     return {
         "q": float(q),
         "dof": k - 1,
@@ -132,12 +204,31 @@ def cochran_q(x: np.ndarray, w: np.ndarray | None = None) -> dict:
     }
 
 
+def _weighted_cochran(x: np.ndarray, w: np.ndarray) -> dict:
+    """Cochran's Q under weights alone (each respondent its own PSU)."""
+    d = SurveyDesign(pd.DataFrame(index=range(len(x))), weights=w)
+    est, cov = d.means(x)
+    return cochran_q_design(est, cov, d.degf)
+
+
+def _discordant(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    xf = x.astype(float)
+    only_a = (xf * w[:, None]).T @ (1 - xf)
+    return only_a, only_a.T
+
+
 def mcnemar_pairs(x: np.ndarray, options: Sequence, w: np.ndarray | None = None) -> pd.DataFrame:
-    """Pairwise McNemar tests between options (Holm-corrected)."""
+    """Pairwise McNemar tests between options (Holm-corrected; weighted: :func:`mcnemar_design`)."""
     x = np.asarray(x, dtype=bool)
-    weighted = w is not None
-    ww = np.ones(len(x)) if w is None else np.asarray(w, dtype=float)
-    scale = effective_n(ww) / ww.sum()
+    if w is not None:
+        w = np.asarray(w, dtype=float)
+        d = SurveyDesign(pd.DataFrame(index=range(len(x))), weights=w)
+        est, cov = d.means(x.astype(float))
+        b, c = _discordant(x, w)
+        return mcnemar_design(est, cov, d.degf, options, b, c)
+    weighted = False
+    ww = np.ones(len(x))
+    scale = len(ww) / ww.sum()
     rows = []
     for i in range(len(options)):
         for j in range(i + 1, len(options)):
@@ -187,6 +278,15 @@ def cooccurrence(x: np.ndarray, options: Sequence, w: np.ndarray | None = None) 
     return out
 
 
+def _design_group(view: DesignView, x_all: np.ndarray, mask: np.ndarray, alpha: float, n: int) -> dict:
+    """Options' shares in a group of respondents: estimates, design covariance, intervals."""
+    est, cov = view.means(x_all.astype(float), mask)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    dfd = view.degf(mask)
+    lo, hi = view.share_ci(est, se, dfd, n, alpha)
+    return {"est": est, "cov": cov, "se": se, "lo": lo, "hi": hi, "df": dfd}
+
+
 def multiple_response(
     df: pd.DataFrame,
     question: str,
@@ -218,7 +318,8 @@ def multiple_response(
     cb = get_codebook(codebook)
     byl = as_list(by)
     x_all, answered, options, _ = _matrix(df, question, cb)
-    w_all = weights_array(df, weights)
+    view = design_view(df, weights)
+    w_all = None if view is None else view.weights
     ww_all = np.ones(len(df)) if w_all is None else w_all
     labels = dict(zip(options, [o.label(lang) for o in cb[question].options], strict=True))
     keys, groups = group_frame(df, byl)
@@ -240,7 +341,11 @@ def multiple_response(
         wsum = w.sum()
         neff = effective_n(w) if n_resp else 0.0
         p = est / wsum if wsum > 0 else np.full(k, np.nan)
-        lo, hi = wilson_ci(p * neff, np.full(k, neff), alpha)
+        if view is None:
+            lo, hi = wilson_ci(p * neff, np.full(k, neff), alpha)
+        else:
+            dsh = _design_group(view, x_all, mask, alpha, n_resp)
+            lo, hi = dsh["lo"], dsh["hi"]
         tot_resp = est.sum()
         tables.append(
             pd.DataFrame(
@@ -257,6 +362,7 @@ def multiple_response(
                     "base_respondents_n": n_resp,
                     "base_responses_n": int(cnt.sum()),
                     "n_eff": neff,
+                    **({} if view is None else {"se": 100 * dsh["se"]}),
                 }
             )
         )
@@ -269,15 +375,20 @@ def multiple_response(
             }
         )
         wq = None if w_all is None else w
-        coch.append(
-            {
-                **gcols,
-                **cochran_q(x, wq),
-                "n": n_resp,
-                "method": "Cochran's Q" + (" (weighted, effective n)" if wq is not None else ""),
-            }
-        )
-        pr = mcnemar_pairs(x, options, wq)
+        if view is None:
+            coch.append({**gcols, **cochran_q(x, wq), "n": n_resp, "method": "Cochran's Q"})
+            pr = mcnemar_pairs(x, options, wq)
+        else:
+            coch.append(
+                {
+                    **gcols,
+                    **cochran_q_design(dsh["est"], dsh["cov"], dsh["df"]),
+                    "n": n_resp,
+                    "method": "design-based Wald test of equal shares (Cochran's Q analogue), F",
+                }
+            )
+            b, c = _discordant(x, w)
+            pr = mcnemar_design(dsh["est"], dsh["cov"], dsh["df"], options, b, c)
         for c, v in reversed(gcols.items()):
             pr.insert(0, c, v)
         pairs.append(pr)
@@ -304,6 +415,8 @@ def multiple_response(
     table["pct_respondents_base"] = "respondents who answered the question"
     table["pct_responses_base"] = "all options ticked (responses)"
     table["weighted"] = weighted
+    if view is not None:
+        table["weighting"] = view.method
     bases = np.array([p["respondents"] for p in picks])
     table.attrs["disclosure"] = disclosure_info(
         status,

@@ -20,13 +20,16 @@ import pandas as pd
 from scipy import stats
 
 from analysis.codebook import Codebook
+from analysis.errors import SurveyUsageError
 from analysis.stats._common import get_codebook, resolve, weights_array
-from analysis.stats.crosstab import WEIGHTING_NOTE, association_test
+from analysis.stats._design import DesignView, design_view
+from analysis.stats.crosstab import association_test, design_test
 from analysis.stats.disclosure import MIN_CELL
 from analysis.stats.intervals import effective_n
 from analysis.stats.likert import _codes_of, frequencies
+from analysis.survey import SurveyDesign
 
-__all__ = ["TrendResult", "trend", "linear_by_linear"]
+__all__ = ["TrendResult", "trend", "linear_by_linear", "design_linear_trend"]
 
 
 @dataclass(frozen=True)
@@ -59,15 +62,57 @@ class TrendResult:
 def linear_by_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> dict:
     """Mantel's linear-by-linear association test ``M2 = (n - 1) r^2`` (1 df).
 
-    ``x``, ``y`` are scores (year, answer code); weighted: ``n`` is the Kish effective n.
+    ``x``, ``y`` are scores (year, answer code) of respondents (unweighted; the weighted
+    test is :func:`design_linear_trend`).
     """
-    w = np.ones(len(x)) if w is None else np.asarray(w, dtype=float)
+    if w is not None:
+        raise SurveyUsageError(
+            "linear_by_linear is for respondents' counts; weighted data: design_linear_trend"
+        )
+    w = np.ones(len(x))
     n = effective_n(w)
     mx, my = np.average(x, weights=w), np.average(y, weights=w)
     cov = np.average((x - mx) * (y - my), weights=w)
     r = cov / np.sqrt(np.average((x - mx) ** 2, weights=w) * np.average((y - my) ** 2, weights=w))
     m2 = (n - 1) * r**2
     return {"statistic": float(m2), "dof": 1, "pvalue": float(stats.chi2.sf(m2, 1)), "r": float(r)}
+
+
+def design_linear_trend(view: DesignView, x: np.ndarray, y: np.ndarray, rows: np.ndarray) -> dict:
+    """Design-based test of a linear trend: the weighted least-squares slope of ``y`` on ``x``.
+
+    The slope ``b = S_xy / S_xx`` (weighted) has the linearised score
+    ``w (x - mx) (y - my - b (x - mx)) / S_xx``; ``F = b^2 / var(b)`` on 1 and the
+    design's degrees of freedom (``svyglm(y ~ x)``'s Wald test). ``r`` is the weighted
+    correlation.
+
+    References
+    ----------
+    Binder D.A. (1983). On the variances of asymptotically normal estimators from complex
+    surveys. International Statistical Review 51:279-292.
+    Lumley T. (2010). Complex Surveys. Wiley, ch. 5.
+    """
+    w = np.where(rows, view.weights, 0.0)
+    sw = w.sum()
+    xx, yy = np.where(rows, x, 0.0), np.where(rows, y, 0.0)
+    mx, my = (w * xx).sum() / sw, (w * yy).sum() / sw
+    sxx = (w * (xx - mx) ** 2).sum()
+    syy = (w * (yy - my) ** 2).sum()
+    b = (w * (xx - mx) * (yy - my)).sum() / sxx
+    score = np.where(rows, w * (xx - mx) * (yy - my - b * (xx - mx)) / sxx, 0.0)
+    var = float(view.design.variance(view.full(score))[0, 0])
+    dfd = view.degf(rows)
+    f = b**2 / var if var > 0 else np.nan
+    return {
+        "statistic": float(f),
+        "dof": 1,
+        "pvalue": float(stats.f.sf(f, 1, dfd)) if np.isfinite(f) and dfd > 0 else np.nan,
+        "r": float(b * np.sqrt(sxx / syy)) if syy > 0 else np.nan,
+        "slope": float(b),
+        "slope_se": float(np.sqrt(var)),
+        "ndf": 1.0,
+        "ddf": float(dfd),
+    }
 
 
 def trend(
@@ -89,7 +134,13 @@ def trend(
     (:meth:`Codebook.comparable_years`) are compared. The test of change is the
     year x answer test of :func:`~analysis.stats.crosstab` (chi-square, or Fisher /
     Monte Carlo exact when expected counts are small); for an ordered scale the
-    linear-by-linear (Mantel) trend test on year and answer codes is added.
+    linear-by-linear (Mantel) trend test on year and answer codes is added. Weighted
+    (``weights`` a column, values or a :class:`~analysis.survey.SurveyDesign`): the
+    year x answer test is Rao--Scott's (F) and the linear trend the design-based Wald
+    test of the weighted slope of the answer codes on the year
+    (:func:`design_linear_trend`). A weight column is taken as independent samples by
+    year (the year a stratum); a design given for pooled years should have the year
+    among its strata.
 
     Returns
     -------
@@ -101,13 +152,19 @@ def trend(
     years = cb.comparable_years(name, years_all) if name in cb else years_all
     excluded = [y for y in years_all if y not in years]
     sub = df[df[year_col].isin(years)]
-    w_all = weights_array(df, weights)
-    w = None if w_all is None else w_all[df[year_col].isin(years).to_numpy()]
+    if weights is not None and not isinstance(weights, SurveyDesign):
+        # each year is its own sample: the year is a stratum of the pooled design
+        weights = SurveyDesign(
+            df, weights=weights_array(df, weights), strata=df[year_col].fillna(-1).to_numpy()
+        )
+    view_all = design_view(df, weights)
+    view = None if view_all is None else DesignView(sub, view_all.design)
+    w = None if view is None else view.weights
     table = frequencies(
         sub,
         variable,
         by=year_col,
-        weights=w,
+        weights=None if view is None else view.design,
         min_cell=min_cell,
         lang=lang,
         alpha=alpha,
@@ -130,8 +187,10 @@ def trend(
         ww = np.ones(len(sub)) if w is None else w
         tab = np.zeros((len(years), len(res.codes)))
         np.add.at(tab, (ycode[ok], codes[ok]), ww[ok])
-        n_eff = effective_n(ww[ok]) if w is not None else None
-        t = association_test(tab, n_eff=n_eff, n_resamples=n_resamples, seed=seed)
+        if view is None:
+            t = association_test(tab, n_resamples=n_resamples, seed=seed)
+        else:
+            t = design_test(view, np.where(ok, ycode, -1), codes, len(years), len(res.codes))
         t.update(test="year x answer", n=int(ok.sum()))
         tests = [t]
         if res.ordered:
@@ -139,18 +198,19 @@ def trend(
                 scores = np.array([float(c) for c in res.codes])
             except (TypeError, ValueError):
                 scores = np.arange(1, len(res.codes) + 1, dtype=float)
-            lbl = linear_by_linear(
-                yrs[ok].astype(float), scores[codes[ok]], None if w is None else w[ok]
-            )
-            lbl.update(
-                test="linear trend",
-                method="linear-by-linear association (Mantel), year and answer codes as scores",
-                n=int(ok.sum()),
-            )
+            if view is None:
+                lbl = linear_by_linear(yrs[ok].astype(float), scores[codes[ok]], None)
+                method = "linear-by-linear association (Mantel), year and answer codes as scores"
+            else:
+                lbl = design_linear_trend(
+                    view, yrs.astype(float), scores[np.clip(codes, 0, None)], ok
+                )
+                method = "design-based Wald test of the slope of answer codes on year, F(1, df)"
+            lbl.update(test="linear trend", method=method, n=int(ok.sum()))
             tests.append(lbl)
     test = pd.DataFrame(tests)
     test.insert(0, "column", variable)
     test["weighted"] = w is not None
-    test["weighting"] = WEIGHTING_NOTE if w is not None else "unweighted"
+    test["weighting"] = view.method if w is not None else "unweighted"
     test["years"] = ", ".join(map(str, years))
     return TrendResult(table=table, test=test, years=years, excluded_years=excluded)

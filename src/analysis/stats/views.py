@@ -71,9 +71,9 @@ def reader_view(
 
 
 #: Exact figures that a hidden cell must not carry out of the package.
-_CELL_FIGURES = ("n", "count", "pct", "ci_low", "ci_high", "pct_respondents", "pct_responses",
+_CELL_FIGURES = ("n", "count", "pct", "se", "ci_low", "ci_high", "pct_respondents", "pct_responses",
                  "row_pct", "col_pct")
-_PCT_FIGURES = ("pct", "ci_low", "ci_high", "pct_respondents", "pct_responses", "row_pct", "col_pct")
+_PCT_FIGURES = ("pct", "se", "ci_low", "ci_high", "pct_respondents", "pct_responses", "row_pct", "col_pct")
 _BASE_FIGURES = ("base_n", "base", "n_eff")
 
 
