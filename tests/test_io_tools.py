@@ -336,3 +336,15 @@ def test_damaged_exports_never_end_in_a_traceback(tmp_path, recs, capsys):
         path.write_bytes(bytes(b))
         assert main(["validate", str(path), "--year", "2022"]) in (0, 1, 2)
         assert "Traceback" not in capsys.readouterr().err
+
+
+def test_build_cache_follows_the_mapping_next_to_the_export(tmp_path, gforms_csv):
+    """The build caches the prepared year by its inputs: the mapping file prepare reads is one of them."""
+    from analysis.processed import cache_dir
+
+    bare = cache_dir(gforms_csv, 2020)
+    mapping = gforms_csv.with_name("2020.mapping.yaml")
+    mapping.write_text("columns:\n  Indirizzo email: personal\n", encoding="utf-8")
+    first = cache_dir(gforms_csv, 2020)
+    mapping.write_text("columns:\n  Indirizzo email: ignore\n", encoding="utf-8")
+    assert len({bare, first, cache_dir(gforms_csv, 2020)}) == 3

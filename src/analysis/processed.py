@@ -42,9 +42,15 @@ _META = "meta.json"
 
 
 def cache_key(input_path: str | Path, year: int) -> str:
-    """Hash of what the prepared year depends on: the raw export, the codebook, the source."""
-    return digest_of({"year": int(year), "raw": sha256_file(input_path),
-                      "codebook": codebook_digest(), "source": source_digest()})
+    """Hash of what the prepared year depends on: the raw export (and the mapping file next to it), the codebook, the source."""
+    from analysis.ingest.pipeline import default_mapping_path
+
+    inputs = {"year": int(year), "raw": sha256_file(input_path),
+              "codebook": codebook_digest(), "source": source_digest()}
+    mapping = default_mapping_path(input_path)  # <export>.mapping.yaml: read by prepare, so an input
+    if mapping is not None:
+        inputs["mapping"] = sha256_file(mapping)
+    return digest_of(inputs)
 
 
 def cache_dir(input_path: str | Path, year: int, processed_dir: str | Path | None = None) -> Path:
