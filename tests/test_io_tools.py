@@ -140,6 +140,17 @@ def test_limesurvey_full_texts_without_mapping(tmp_path, recs, reference):
     assert_same(path, reference)
 
 
+def test_limesurvey_incomplete_response_says_what_to_export(tmp_path, recs):
+    path = sf.write_limesurvey_csv(tmp_path / "lime.csv", 2022, recs, full_text=True)
+    text = path.read_text(encoding="utf-8").splitlines()
+    cells = text[3].split(",")
+    cells[1] = ""  # no submitdate: the respondent stopped half-way
+    text[3] = ",".join(cells)
+    path.write_text("\r\n".join(text) + "\r\n", encoding="utf-8")
+    (p,) = errors(validate_export(path, 2022))
+    assert p.row == 4 and "incomplete response" in p.message and "Completed responses only" in p.message
+
+
 def test_limesurvey_codes_need_a_mapping_and_map_round_trip(tmp_path, recs, reference, capsys):
     path = sf.write_limesurvey_csv(tmp_path / "lime.csv", 2022, recs)
     with pytest.raises(SurveyDataError, match="a LimeSurvey export, but no column.*softskills map"):

@@ -36,7 +36,12 @@ def check_timestamps(raw, problems: list[Problem], date_order: str | None = None
             Problem(
                 "error", raw.file, int(row), header, "", f"a date and time such as {EXAMPLE}",
                 f"empty timestamp: expected a date and time such as {EXAMPLE}"
-                + (" (an incomplete response?)" if raw.tool == "LimeSurvey" else ""),
+                + (
+                    " (an incomplete response: export completed responses only, LimeSurvey's "
+                    "Export ▸ Completion state ▸ Completed responses only)"
+                    if raw.tool == "LimeSurvey"
+                    else ""
+                ),
             )
         )
     order = {"dmy": ", read day/month/year", "mdy": ", read month/day/year"}.get(result.order or "", "")

@@ -164,6 +164,8 @@ def read_table_of(
     sniffed = sniff(path)
     table = read_table(path, sniffed.kind, sniffed.data, score, sheet)
     table.notes[:0] = sniffed.notes
+    if sheet is not None and sniffed.kind != "xlsx":
+        table.notes.append(f"--sheet {sheet!r} ignored: {path.name} is not a workbook ({sniffed.kind})")
     return apply_tool(table)
 
 
