@@ -8,6 +8,8 @@ import hashlib
 import pandas as pd
 import pytest
 import survey_files as sf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.cli import main
 from analysis.codebook import load_codebook
@@ -149,3 +151,29 @@ def test_english_interface_google_forms_end_to_end(tmp_path):
     path = sf.write_csv(tmp_path / "en.csv", header_en, rows_en)
     assert validate_export(path, 2022) == []
     pd.testing.assert_frame_equal(prepare(path, 2022).data, prepare(ref, 2022).data)
+
+
+# ---- property: a date is read right or the column is reported, never read wrong -------------
+
+_FORMATS = [sf.ts_google_en, sf.ts_us, sf.ts_uk, sf.ts_iso, sf.ts_excel_serial,
+            lambda t: t.strftime("%d/%m/%Y ") + f"{t.hour}.{t:%M.%S}"]  # Italian Google Forms
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    times=st.lists(
+        st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2020, 12, 31, 23, 59, 59)),
+        min_size=1, max_size=12,
+    ),
+    fmt=st.sampled_from(range(len(_FORMATS))),
+    fieldwork=st.booleans(),
+)
+def test_never_a_wrong_date(times, fmt, fieldwork):
+    times = [t.replace(microsecond=0) for t in times]
+    cells = pd.Series([_FORMATS[fmt](t) for t in times])
+    span = (min(times).date(), max(times).date()) if fieldwork else None
+    r = parse_dates(cells, column="T", fieldwork=span)
+    if r.problems:  # ambiguous column: reported, nothing read
+        assert r.values.isna().all() and "--date-order" in r.problems[0][1]
+    else:
+        assert r.values.tolist() == [pd.Timestamp(t) for t in times]
