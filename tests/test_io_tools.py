@@ -180,6 +180,13 @@ def test_limesurvey_codes_need_a_mapping_and_map_round_trip(tmp_path, recs, refe
     assert "already exists" in capsys.readouterr().err
 
 
+def test_mapping_entry_matching_no_column_is_a_warning(tmp_path, gforms_csv):
+    m = tmp_path / "m.yaml"
+    m.write_text("columns:\n  Qual è il tuo ruolo??: role\n", encoding="utf-8")
+    (w,) = validate_export(gforms_csv, 2020, mapping=m)
+    assert w.severity == "warning" and "'Qual è il tuo ruolo??' matches no column" in w.message
+
+
 def test_bad_mapping_file_is_a_usage_error_naming_the_entry(tmp_path, gforms_csv, capsys):
     bad = tmp_path / "m.yaml"
     bad.write_text("columns:\n  Q9: q99_unknown\n", encoding="utf-8")

@@ -84,6 +84,8 @@ class ColumnMapping:
 
     entries: dict[str, MappingEntry]
     source: str = "mapping"
+    used: set[str] = field(default_factory=set)
+    names: dict[str, str] = field(default_factory=dict)  # normalised -> as written in the file
 
 
 def _usage(source: str, key: str, message: str) -> SurveyUsageError:
@@ -156,7 +158,8 @@ def parse_mapping(raw: Any, cb: Codebook, year: int, source: str = "mapping") ->
                         f"(codes: {', '.join(by_code)}{', dont_know' if var.dont_know else ''})",
                     )
         entries[normalize_text(key)] = MappingEntry(fld, values)
-    return ColumnMapping(entries, source)
+    names = {normalize_text(str(k)): str(k) for k in raw["columns"]}
+    return ColumnMapping(entries, source, names=names)
 
 
 def load_mapping(path: str | Path, cb: Codebook, year: int) -> ColumnMapping:
@@ -214,6 +217,7 @@ def _match(table: Table, pos: int, kinds: dict[int, str], index: dict[str, Field
         for name in names:
             entry = mapping.entries.get(normalize_text(name))
             if entry is not None:
+                mapping.used.add(normalize_text(name))
                 return entry.field, "mapping", entry.values
     if pos in kinds:
         return meta_field(kinds[pos]), "tool", None
@@ -245,6 +249,8 @@ def map_columns(
     version = cb.version_for(year)
     index = header_index(cb, year)
     out = Mapped()
+    if mapping is not None:
+        mapping.used.clear()
     taken: dict[str, int] = {}
     unknown: list[int] = []
     for pos, head in enumerate(table.header):
@@ -288,6 +294,16 @@ def map_columns(
         if values:
             out.recode[fld.key] = values
     out.unmatched = unknown
+    if mapping is not None:
+        for key in mapping.entries:
+            if key not in mapping.used:
+                out.problems.append(
+                    Problem(
+                        "warning", file, None, None, None, "a column of the file",
+                        f"{mapping.source}: entry {mapping.names.get(key, key)!r} matches no column of {file} "
+                        "(a typo, or a mapping made for another file?)",
+                    )
+                )
     answers = [f for f in out.fields.values() if f.kind not in ("free_text",)]
     if not answers and not out.personal:
         return out  # the caller says "not a survey export"
