@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from analysis.cli import main
 from analysis.codebook import load_codebook
-from analysis.errors import SurveyDataError
+from analysis.errors import SurveyDataError, SurveyUsageError
 from analysis.ingest.dates import parse_dates
 from analysis.prepare import prepare
 from analysis.validate import validate_export
@@ -177,3 +177,9 @@ def test_never_a_wrong_date(times, fmt, fieldwork):
         assert r.values.isna().all() and "--date-order" in r.problems[0][1]
     else:
         assert r.values.tolist() == [pd.Timestamp(t) for t in times]
+
+
+def test_bad_date_order_is_a_usage_error(tmp_path):
+    _, variant = _export(tmp_path, sf.ts_us, n=2)
+    with pytest.raises(SurveyUsageError, match="'dmy' .* or 'mdy'"):
+        prepare(variant, 2020, date_order="ymd")

@@ -55,6 +55,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.errors import SurveyUsageError
+
 __all__ = ["DateOrder", "ParsedDates", "parse_dates", "parse_timestamps", "DATE_ORDERS", "EXAMPLE"]
 
 DateOrder = Literal["dmy", "mdy"]
@@ -140,7 +142,7 @@ def parse_dates(
     ('mdy', Timestamp('2020-03-04 08:00:00'))
     """
     if date_order is not None and date_order not in DATE_ORDERS:
-        raise ValueError(f"date_order must be 'dmy' or 'mdy', not {date_order!r}")
+        raise SurveyUsageError(f"date order must be 'dmy' (day first) or 'mdy' (month first), not {date_order!r}")
     idx = values.index
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     result = ParsedDates(pd.Series(out, index=idx), unreadable=pd.Series(False, index=idx))
