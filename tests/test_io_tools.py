@@ -366,3 +366,12 @@ def test_build_cache_follows_the_mapping_next_to_the_export(tmp_path, gforms_csv
     first = cache_dir(gforms_csv, 2020)
     mapping.write_text("columns:\n  Indirizzo email: ignore\n", encoding="utf-8")
     assert len({bare, first, cache_dir(gforms_csv, 2020)}) == 3
+
+
+def test_cli_prepare_a_surveymonkey_export(tmp_path, recs, capsys):
+    path = sf.write_surveymonkey_csv(tmp_path / "monkey.csv", 2022, recs)
+    before = _sha(path)
+    assert main(["prepare", "--year", "2022", "--input", str(path), "--output-dir", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr()
+    assert "note: this looks like a SurveyMonkey export" in out.out and out.err == ""
+    assert (tmp_path / "out" / "2022.parquet").exists() and _sha(path) == before
