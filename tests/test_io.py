@@ -286,3 +286,27 @@ def test_ingest_docstring_examples():
         mod = importlib.import_module(f"analysis.ingest.{name}")
         result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, name
+
+
+def test_pipeline_map_in_the_docstring_names_real_modules_in_code_order():
+    """The map in analysis.ingest's docstring lists modules that exist, in the order the pipeline runs them."""
+    import importlib
+    import inspect
+    import re
+
+    import analysis.ingest as ingest
+    from analysis.ingest import pipeline
+
+    steps = re.findall(r"^\s+(?:file )?─▶ (\w+)", ingest.__doc__, re.M)
+    assert steps[:8] == ["sniff", "read", "tools", "map", "scrub", "code", "checks", "duplicates"]
+    for mod in re.findall(r"\(\.(\w+)", ingest.__doc__) + re.findall(r", \.(\w+)", ingest.__doc__):
+        importlib.import_module(f"analysis.ingest.{mod}")
+    first = inspect.getsource(pipeline.read_table_of)
+    order = [first.index(s) for s in ("sniff(path)", "read_table(path", "apply_tool(")]
+    assert order == sorted(order)
+    then = inspect.getsource(pipeline.read_export)
+    order = [then.index(s) for s in ("read_table_of(path", "map_columns(", "scrub(")]
+    assert order == sorted(order)
+    check = inspect.getsource(pipeline.check)
+    order = [check.index(s) for s in ("code_answers(", "check_timestamps(", "find_duplicates(")]
+    assert order == sorted(order)
