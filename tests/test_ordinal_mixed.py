@@ -332,3 +332,9 @@ def test_frequency_weights_equal_repeated_rows():
     assert weighted.random_effects["sd"].iloc[0] == pytest.approx(
         expanded.random_effects["sd"].iloc[0], abs=1e-6
     )
+
+
+def test_errors_are_survey_errors():
+    from analysis.errors import SurveyError
+
+    assert issubclass(OrdinalModelError, SurveyError) and issubclass(OrdinalModelError, ValueError)
