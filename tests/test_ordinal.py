@@ -709,3 +709,12 @@ def test_brant_with_separation_equals_statsmodels_computation(nominal_survey):
     bt = res.brant_test().set_index("term")
     assert bt.loc["Omnibus", "df"] == len(D)
     assert bt.loc["Omnibus", "chi2"] == pytest.approx(omnibus, rel=1e-7)
+
+
+def test_results_keep_only_the_columns_the_model_uses(survey):
+    d = survey.assign(comment="free text a reader must never receive")
+    res = fit_ordinal("relevance ~ service + role", data=d)
+    kept = res._results._spec["data"]
+    assert "comment" not in kept.columns and "experience" not in kept.columns
+    assert {"relevance", "service", "role"} <= set(kept.columns)
+    assert res.nominal_test()["lrt"].notna().sum() == 2  # refits still work

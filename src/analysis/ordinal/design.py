@@ -480,9 +480,18 @@ def build_design(
     discrete = _discrete_columns(
         [(loc_info, loc_cols), (nom.design_info if nom is not None else None, nom_cols)]
     )
+    # keep only the columns the formulas name (refits and predictions need them; the rest of
+    # the frame, e.g. free text, does not travel with the results)
+    text = " ".join(
+        str(t) for t in (formula, nominal, scale, *groups,
+                         weights if isinstance(weights, str) else None,
+                         cluster if isinstance(cluster, str) else None) if t
+    )
+    used = [c for c in data.columns if str(c) in text]
+    kept = data if all_kept else data.iloc[kidx]
     spec = {
         "formula": formula,
-        "data": data if all_kept else data.iloc[kidx],
+        "data": kept[used] if len(used) < data.shape[1] else kept,
         "env": env,
         "loc_info": loc_info,
         "loc_cols": loc_cols,

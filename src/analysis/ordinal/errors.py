@@ -1,12 +1,15 @@
 """Errors and warnings of the ordinal engine (:mod:`analysis.ordinal`).
 
-A user's mistake raises :class:`OrdinalModelError` (a ``ValueError``: clear message, no bug);
+A user's mistake raises :class:`OrdinalModelError` (a :class:`analysis.errors.SurveyError` and a
+``ValueError``: clear message, no bug);
 what an analyst should know about a fit is an :class:`OrdinalWarning`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from analysis.errors import SurveyError
 
 __all__ = [
     "BinarySplitSeparationError",
@@ -17,8 +20,12 @@ __all__ = [
 ]
 
 
-class OrdinalModelError(ValueError):
-    """A user's mistake in specifying or fitting an ordinal model (clear message, no bug)."""
+class OrdinalModelError(SurveyError, ValueError):
+    """A user's mistake in specifying or fitting an ordinal model (clear message, no bug).
+
+    A :class:`~analysis.errors.SurveyError` (the CLI shows it without a traceback) and a
+    ``ValueError``.
+    """
 
 
 class OrdinalWarning(UserWarning):
