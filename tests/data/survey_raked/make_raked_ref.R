@@ -2,13 +2,14 @@
 # Run here: Rscript make_raked_ref.R  (reads ../survey/survey_sample.csv, writes raked_reference.json)
 # The sample's weights are raked to the margins below (shares x sum of weights), tolerance tight so
 # that the weights equal analysis.weighting.rake's; then design-based estimates as survey 4.1.1 gives.
-suppressMessages({library(survey); library(jsonlite)})
+suppressMessages({library(survey); library(ordinal); library(jsonlite)})
 d <- read.csv("../survey/survey_sample.csv")
 d$stratum <- factor(d$stratum, levels=c("nord_ovest", "nord_est", "centro", "sud_isole"))
 d$service <- factor(d$service, levels=c("in_house", "outsourcing"))
 d$role <- factor(d$role, levels=c("operator", "team_leader", "manager", "director"))
 d$answer <- factor(d$answer, levels=c("yes", "no", "dk"))
 d$likert_f <- factor(d$likert, levels=1:5)
+d$likert_o <- factor(d$likert, levels=1:5, ordered=TRUE)
 share_service <- c(in_house=0.55, outsourcing=0.45)
 share_role <- c(operator=0.60, team_leader=0.22, manager=0.12, director=0.06)
 tot <- sum(d$w)
@@ -34,6 +35,11 @@ for (k in names(base)) {
   r$chisq_likert_service_F <- list(statistic=unname(x$statistic), ndf=unname(x$parameter[1]), ddf=unname(x$parameter[2]), p=x$p.value)
   x <- svychisq(~answer + role, des)
   r$chisq_answer_role_F <- list(statistic=unname(x$statistic), ndf=unname(x$parameter[1]), ddf=unname(x$parameter[2]), p=x$p.value)
+  m <- svyolr(likert_o ~ service + role, design=des); s <- summary(m)$coefficients
+  dw <- d; dw$rw <- weights(des)
+  cw <- clm(likert_o ~ service + role, data=dw, weights=rw)   # same pseudo-likelihood, Newton
+  r$svyolr_likert <- list(names=rownames(s), estimate=unname(s[, 1]), se=unname(s[, 2]),
+                          clm_weighted_estimate=unname(c(cw$beta, cw$alpha)))
   g <- svyglm(likert ~ as.numeric(role), des)
   r$slope_likert_on_role <- list(estimate=unname(coef(g)[2]), se=unname(SE(g)[2]))
   out[[k]] <- r
