@@ -205,7 +205,7 @@ def _rows(prov: dict[str, object], lang: str) -> list[tuple[str, str, bool]]:
     ]
 
 
-def to_markdown(prov: dict[str, object], lang: str = "en", *, heading: str | None = "## ") -> str:
+def to_markdown(prov: dict[str, object], lang: str = config.DEFAULT_LANG, *, heading: str | None = "## ") -> str:
     """Render ``prov`` as a Markdown section (heading + two-column table).
 
     Examples
@@ -231,7 +231,7 @@ def to_markdown(prov: dict[str, object], lang: str = "en", *, heading: str | Non
     return "\n".join(lines) + "\n"
 
 
-def to_html(prov: dict[str, object], lang: str = "en") -> str:
+def to_html(prov: dict[str, object], lang: str = config.DEFAULT_LANG) -> str:
     """Render ``prov`` as an HTML ``<table class="provenance">``."""
     rows = []
     for label, value, code in _rows(prov, lang):
