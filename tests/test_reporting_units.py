@@ -334,3 +334,9 @@ def test_one_default_language_for_the_whole_package() -> None:
     from analysis.reporting.exporter import ReportHTMLExporter
 
     assert ReportHTMLExporter().lang == config.DEFAULT_LANG
+
+
+def test_package_versions_read_fast_agree_with_importlib_metadata() -> None:
+    from importlib.metadata import version
+
+    assert prov_mod.package_versions() == {name: version(name) for name in prov_mod.KEY_PACKAGES}
