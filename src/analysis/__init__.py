@@ -18,11 +18,19 @@ Modules (lower layers never import higher ones):
 - :mod:`analysis.cli`        the ``softskills`` command
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("softskills-survey")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    # ``__version__`` is looked up on first use: importlib.metadata costs a tenth of a second,
+    # which `softskills run` on unchanged inputs does not need to spend.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("softskills-survey")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            value = "0.0.0+unknown"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

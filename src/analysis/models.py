@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.codebook import Codebook, load_codebook
+from analysis.config import DEFAULT_LANG
 from analysis.ordinal import LINKS, fit_ordinal, fit_ordinal_mixed
 from analysis.survey import SurveyDesign, svyolr
 
@@ -545,12 +546,13 @@ def fit_trend_model(
     )
 
 
-def term_labels(terms: Iterable[str], codebook: Codebook | None = None, lang: str = "en") -> dict[str, str]:
+def term_labels(terms: Iterable[str], codebook: Codebook | None = None,
+                lang: str = DEFAULT_LANG) -> dict[str, str]:
     """Readable labels for patsy term names, from the codebook.
 
     Examples
     --------
-    >>> term_labels(["role[T.manager]", "year_c"])["role[T.manager]"]
+    >>> term_labels(["role[T.manager]", "year_c"], lang="en")["role[T.manager]"]
     'Role: Manager'
     """
     cb = codebook or load_codebook()

@@ -111,17 +111,26 @@ class DaskExecutor:
     def wait(self, futures: list) -> tuple[list, list]:
         from distributed import wait
 
-        done, _ = wait(futures, return_when="FIRST_COMPLETED")
+        with self.client.as_current():
+            done, _ = wait(futures, return_when="FIRST_COMPLETED")
         return [f for f in futures if f in done], [f for f in futures if f not in done]
 
     def close(self) -> None:
+        from .tasks import close_printers
+
+        try:  # each worker closes the browser it started, in the thread that started it
+            workers = list(self.client.scheduler_info().get("workers", {}))
+            futures = [self.client.submit(close_printers, workers=[w], allow_other_workers=False,
+                                          pure=False) for w in workers]
+            self.client.gather(futures)
+        except Exception:  # best effort: a worker that went away took its browser along
+            pass
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 
 
-def make_executor(kind: str = "process", *, jobs: int | None = None, scheduler: str | None = None,
-                  tasks: int | None = None, log: Callable[[str], None] | None = None):
+def make_executor(kind: str = "process", *, jobs: int | None = None, scheduler: str | None = None):
     """The executor for ``softskills run --executor KIND --jobs N [--scheduler ADDRESS]``.
 
     ``process`` with one job runs in this process: no pool to start.

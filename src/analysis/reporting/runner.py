@@ -188,8 +188,9 @@ class _Build:
 
     def __init__(self, specs: list[ReportSpec], executor, report: Callable[[str], None],
                  log: Callable[[str], None], keys: dict[int, tuple[str, dict]], total: int,
-                 done: int) -> None:
+                 done: int, quiet: bool) -> None:
         self.specs = specs
+        self.quiet = quiet
         self.ex = executor
         self.report = report
         self.log = log
@@ -236,10 +237,12 @@ class _Build:
                 self._finish(i, FAILED, self._message(exc))
             return
         i = what[1]
-        if kind == "notebook":
-            self.left[i] -= 1
+        self.left[i] -= 1
         if self.outcomes[i].status != FAILED:
             self._finish(i, FAILED, self._message(exc))
+            for fut, other in self.futures.items():  # the report's tasks not started yet
+                if other[:2] == what[:2]:
+                    fut.cancel()
         self._cleanup(i)
 
     def _succeeded(self, what: tuple, value) -> None:
@@ -252,7 +255,7 @@ class _Build:
         self.times.setdefault(i, []).extend([value.started, value.finished])
         if kind == "notebook":
             self.left[i] -= 1
-            if not self.log_quiet:
+            if not self.quiet:
                 self.log(f"{self.specs[i].label}  {value.name}  done in "
                          f"{value.finished - value.started:.1f} s")
             if self.left[i] == 0 and self.outcomes[i].status != FAILED:
@@ -260,13 +263,13 @@ class _Build:
             else:
                 self._cleanup(i)
         elif kind == "export":
+            self.left[i] = 0
+            self.stage.pop(i, None)  # swapped into place
             spec = self.specs[i]
             t = self.times[i]
             seconds = max(t) - min(t)
             self.outcomes[i].result = BuildResult.from_folder(spec, value, seconds)
             self._finish(i, OK, _display_path(value.reader_html), seconds)
-
-    log_quiet = False
 
     def _start_report(self, i: int, facts: dict) -> None:
         spec = self.specs[i]
@@ -380,11 +383,10 @@ def build_reports(
     if todo:
         from .executors import make_executor
 
-        ex = make_executor(executor, jobs=jobs, scheduler=scheduler, tasks=len(todo), log=log)
+        ex = make_executor(executor, jobs=jobs, scheduler=scheduler)
         try:
             build = _Build([specs[i] for i in todo], ex, report, log,
-                           {j: keys[i] for j, i in enumerate(todo)}, len(specs), done)
-            build.log_quiet = quiet
+                           {j: keys[i] for j, i in enumerate(todo)}, len(specs), done, quiet)
             build.run()
         finally:
             ex.close()
