@@ -1,4 +1,4 @@
-"""The ``softskills`` command: ``validate``, ``prepare``, ``simulate`` and ``run``.
+"""The ``softskills`` command: ``validate``, ``prepare``, ``simulate``, ``run`` and ``audit``.
 
 A thin shell over functions the tests call directly. Exit codes: 0 success (validation
 with warnings only included), 1 invalid data, 2 usage error (missing file, unknown year,
@@ -13,6 +13,7 @@ Examples
     $ softskills prepare --year 2020
     $ softskills simulate --year 2025 --n 200 --seed 1 --out /tmp/2025.csv
     $ softskills run --year 2020
+    $ softskills audit reports/2020/en/tables
 """
 
 from __future__ import annotations
@@ -75,6 +76,22 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 # ---- `softskills run` -----------------------------------------------------------------
 # Wired by the reporting layer: analysis.reporting.cli_run(args) builds the reports.
 # Kept as a lazy import so the data commands work without the reporting dependencies.
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from analysis.disclosure.auditor import audit
+
+    res = audit(*args.folders, threshold=args.threshold, raise_on_failure=False)
+    if not args.quiet:
+        for r in res.cells.itertuples():
+            print(f"{'ok  ' if r.ok else 'FAIL'} {r.cell:<50} {r.symbol:>3}  "
+                  f"{r.lower:g}..{r.upper:g}  ({r.tables})")
+        for note in res.notes:
+            print(f"note: {note}")
+        for path in res.unmapped:
+            print(f"not audited (no sidecar): {path}")
+    print(res.message(), file=sys.stdout if res.ok else sys.stderr)
+    return EXIT_OK if res.ok else EXIT_INVALID
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     try:
         from analysis.reporting import cli_run
@@ -122,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every year with a raw export")
     p.add_argument("--quiet", action="store_true", help="less output")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("audit", help="attack published tables: can a hidden cell be recovered? (exit 1 if so)")
+    p.add_argument("folders", nargs="+", type=Path,
+                   help="folders of tables with sidecars (e.g. reports/2020/en/tables); several = joint attack")
+    p.add_argument("--threshold", type=int, default=None,
+                   help="required width of a hidden cell's interval (default: the tables' min_cell)")
+    p.add_argument("--quiet", action="store_true", help="only the verdict")
+    p.set_defaults(func=_cmd_audit)
     return parser
 
 

@@ -115,6 +115,14 @@ def resolve(df: pd.DataFrame, column: str, codebook: Codebook | None = None) -> 
     return Resolved(None, column, None, codes, None, False)
 
 
+def categories(df: pd.DataFrame, column: str, codebook: Codebook | None = None) -> list[str]:
+    """Every category of ``column`` in the cross-classification the auditor attacks (codes, dk, na)."""
+    from analysis.disclosure.describe import categories_of
+
+    res = resolve(df, column, codebook)
+    return categories_of(res.codes, res.dk_column is not None)
+
+
 def weights_array(df: pd.DataFrame, weights: Weights) -> np.ndarray | None:
     """Weights as a float array aligned with ``df`` (``None`` when unweighted).
 

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.codebook import Codebook
+from analysis.disclosure.describe import categories_of, stamp, year_of
 from analysis.stats._common import get_codebook, resolve, weights_array
 from analysis.stats.disclosure import (
     FLAG_BASE,
@@ -264,6 +265,10 @@ def crosstab(
         scope=f"{row} x {col}",
     )
     table.attrs["disclosure"] = info
+    year = year_of(df)
+    rcats = categories_of(rres.codes, rres.dk_column is not None)
+    ccats = categories_of(cres.codes, cres.dk_column is not None)
+    stamp(table, "crosstab", year=year, row=row, col=col, variables={row: rcats, col: ccats})
 
     res = association_test(
         est if weighted else n,
@@ -282,6 +287,9 @@ def crosstab(
     test = pd.DataFrame([res])
     test = test[["row", "col"] + [k for k in test.columns if k not in ("row", "col")]]
     test.attrs["disclosure"] = info
+    stamp(test, "crosstab_test", year=year, variables={row: rcats, col: ccats},
+          tables={f"{row} x {col}": {"row_cats": [c for c in rcats if c not in ("dk", "na")],
+                                     "col_cats": [c for c in ccats if c not in ("dk", "na")]}})
 
     total = "Totale" if lang == "it" else "Total"
     disp = pd.DataFrame(

@@ -37,9 +37,11 @@ import pandas as pd
 from scipy import stats
 
 from analysis.codebook import Codebook
+from analysis.disclosure.describe import stamp, year_of
 from analysis.stats._common import (
     Resolved,
     as_list,
+    categories,
     get_codebook,
     group_frame,
     resolve,
@@ -346,6 +348,9 @@ def frequencies(
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     out.attrs["disclosure"] = merge_disclosure(p.attrs["disclosure"] for p in parts)
     out.attrs["disclosure"]["scope"] = variable
+    cols = expand_columns(df, variable, cb)
+    stamp(out, "frequencies", year=year_of(df), by=byl,
+          variables={c: categories(df, c, cb) for c in [*cols, *(b for b in byl if b != "year")]})
     return out
 
 
@@ -495,4 +500,14 @@ def scale_summary(
         parts.append(part)
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     out.attrs["disclosure"] = merge_disclosure(p.attrs["disclosure"] for p in parts)
+    cols = expand_columns(df, variable, cb)
+    scores = {}
+    for c in cols:
+        codes = resolve(df, c, cb).codes
+        try:
+            scores[c] = {str(k): float(k) for k in codes}
+        except (TypeError, ValueError):
+            scores[c] = {str(k): float(i + 1) for i, k in enumerate(codes)}
+    stamp(out, "scale_summary", year=year_of(df), by=byl, top=top, scores=scores,
+          variables={c: categories(df, c, cb) for c in [*cols, *(b for b in byl if b != "year")]})
     return out
