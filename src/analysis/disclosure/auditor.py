@@ -68,9 +68,9 @@ from analysis.errors import SurveyError
 __all__ = ["AuditResult", "DisclosureAuditError", "audit", "audit_published"]
 
 #: Joint tables up to this many cells per connected group of variables (per year).
-MAX_JOINT_CELLS = 40_000
+MAX_JOINT_CELLS = 5_000
 #: Tables visited at most when enumerating the completions of a table with a published X2.
-MAX_ENUMERATION = 200_000
+MAX_ENUMERATION = 100_000
 _TOL = 1e-6
 
 
@@ -497,14 +497,15 @@ def _cell_of(year: int, base: dict, fixed: dict) -> Cells:
     """Cells of ``year`` within ``base``, with ``fixed`` categories (``year`` may be one of them)."""
     w = dict(base)
     for var, value in fixed.items():
+        vals = (value,) if isinstance(value, str) else tuple(value)
         if var == "year":
-            year = int(value)
+            year = int(vals[0])
         else:
-            w[var] = (value,) if isinstance(value, str) else tuple(value)
+            w[var] = tuple(c for v in vals for c in (v if isinstance(v, tuple) else (v,)))
     return Cells(int(year), tuple(sorted(w.items())))
 
 
-def _line(year: int, base: dict, var: str, value: str, other: str, others: list[str]) -> list[Cells]:
+def _line(year: int, base: dict, var: str, value, other: str, others: list) -> list[Cells]:
     """One row (or column) of a two-way table as cell sets (one per year when ``other`` is year)."""
     if other == "year":
         return [_cell_of(year, base, {var: value, "year": o}) for o in others]
@@ -513,36 +514,39 @@ def _line(year: int, base: dict, var: str, value: str, other: str, others: list[
 
 def _nonlinear(model: _Model, solver: _Solver, facts: Sequence[Fact], known: dict[Cells, float],
                limit: int, notes: list[str]) -> bool:
-    """Use the published X2 / Cramér's V by enumeration; True when constraints were added."""
-    added = False
+    """Use the published X2 / Cramér's V / p-values by enumeration; True when constraints were added.
+
+    The statistics published about one table are applied together: a candidate table must
+    reproduce all of them.
+    """
+    groups: dict[tuple, list[Fact]] = defaultdict(list)
     for f in facts:
-        if f.kind not in ("chi2", "chi2_band"):
-            continue
-        rows, cols = f.extra["rows"], f.extra["cols"]
-        rc, cc = f.extra["row_cats"], f.extra["col_cats"]
-        base = dict(f.cells.where)
-
-        def cell(a, b, base=base, rows=rows, cols=cols, f=f):
-            return _cell_of(f.cells.year, base, {rows: a, cols: b})
-
+        if f.kind in ("chi2", "chi2_band"):
+            key = (f.cells, f.extra["rows"], f.extra["cols"], tuple(f.extra["row_cats"]),
+                   tuple(f.extra["col_cats"]))
+            groups[key].append(f)
+    added = False
+    for (c0, rows, cols, rc, cc), fs in groups.items():
+        base = dict(c0.where)
         lo = np.zeros((len(rc), len(cc)))
         hi = np.zeros_like(lo)
         idxs = {}
         for i, a in enumerate(rc):
             for j, b in enumerate(cc):
-                c = cell(a, b)
+                c = _cell_of(c0.year, base, {rows: a, cols: b})
                 _, idxs[i, j] = model.index(c)
                 if c in known:
                     lo[i, j] = hi[i, j] = known[c]
                 else:
                     lo[i, j], hi[i, j], _, _ = solver.bounds(idxs[i, j])
+        names = "; ".join(f.source for f in fs)
+        if (hi == lo).all():
+            continue  # nothing hidden in this table
         if np.isinf(hi).any():
-            notes.append(f"{f.source}: not used (a cell of the table is unbounded)")
+            notes.append(f"{names}: not used (a cell of the table is unbounded)")
             continue
 
         def line_bounds(parts: list[Cells]) -> tuple[float, float]:
-            if len(parts) == 1 and parts[0] in known:
-                return known[parts[0]], known[parts[0]]
             if all(p in known for p in parts):
                 v = sum(known[p] for p in parts)
                 return v, v
@@ -550,28 +554,30 @@ def _nonlinear(model: _Model, solver: _Solver, facts: Sequence[Fact], known: dic
             a, b, _, _ = solver.bounds(ix)
             return a, b
 
-        rb = [line_bounds(_line(f.cells.year, base, rows, a, cols, cc)) for a in rc]
-        cb = [line_bounds(_line(f.cells.year, base, cols, b, rows, rc)) for b in cc]
-        tables, visited = _enumerate(lo, hi, np.array([x[0] for x in rb]), np.array([x[1] for x in rb]),
-                                     np.array([x[0] for x in cb]), np.array([x[1] for x in cb]), limit)
+        rb = [line_bounds(_line(c0.year, base, rows, a, cols, list(cc))) for a in rc]
+        cb = [line_bounds(_line(c0.year, base, cols, b, rows, list(rc))) for b in cc]
+        tables, _ = _enumerate(lo, hi, np.array([x[0] for x in rb]), np.array([x[1] for x in rb]),
+                               np.array([x[0] for x in cb]), np.array([x[1] for x in cb]), limit)
         if tables is None:
-            notes.append(f"{f.source}: not used (more than {limit} candidate tables)")
+            notes.append(f"{names}: not used (more than {limit} candidate tables)")
             continue
-        if f.kind == "chi2":
-            vlo, vhi = f.value - f.delta - 1e-9, f.value + f.delta + 1e-9
-        else:
-            vlo, vhi = f.extra["lower"] - 1e-9, f.extra["upper"] + 1e-9
-        keep = [t for t in tables if vlo <= (_chi2(t, f.extra["statistic"]) if np.isfinite(
-            _chi2(t, f.extra["statistic"])) else -1) <= vhi]
+        keep = tables
+        for f in fs:
+            if f.kind == "chi2":
+                vlo, vhi = f.value - f.delta - 1e-9, f.value + f.delta + 1e-9
+            else:
+                vlo, vhi = f.extra["lower"] - 1e-9, f.extra["upper"] + 1e-9
+            vals = [_chi2(t, f.extra["statistic"]) for t in keep]
+            keep = [t for t, v in zip(keep, vals, strict=True) if np.isfinite(v) and vlo <= v <= vhi]
         if not keep:
-            notes.append(f"{f.source}: no table compatible (inconsistent rounding?); not used")
+            notes.append(f"{names}: no table compatible (inconsistent rounding?); not used")
             continue
         stack = np.stack(keep)
         new_lo, new_hi = stack.min(axis=0), stack.max(axis=0)
         for (i, j), ix in idxs.items():
             if new_lo[i, j] > lo[i, j] or new_hi[i, j] < hi[i, j]:
                 model.add(ix, np.ones(ix.size), new_lo[i, j], new_hi[i, j],
-                          f"{f.source} (by enumeration: {len(keep)} of {len(tables)} tables fit)")
+                          f"{names} (by enumeration: {len(keep)} of {len(tables)} tables fit)")
                 added = True
     return added
 

@@ -43,6 +43,14 @@ def cat(value: Any) -> str:
     return str(value)
 
 
+def expand(value: Any, as_list: bool = False) -> str | list[str]:
+    """A published category as cells: a merged one (``"1+2"``) is the list of its answers."""
+    c = cat(value)
+    if "+" in c:
+        return c.split("+")
+    return [c] if as_list else c
+
+
 def categories_of(codes: Iterable[Any], dont_know: bool = False) -> list[str]:
     """Every category of a variable in the cross-classification: codes, ``dk``, ``na``."""
     return [cat(c) for c in codes] + (["dk"] if dont_know else []) + ["na"]
@@ -78,9 +86,9 @@ def _freq(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
     facts = []
     for i, r in enumerate(t.reset_index(drop=True).to_dict("records")):
         y = int(r["year"]) if "year" in by else year
-        grp = {b: cat(r[b]) for b in by if b != "year"}
+        grp = {b: expand(r[b]) for b in by if b != "year"}
         col = r["column"]
-        code = "dk" if r.get("is_dk") else cat(r["code"])
+        code = "dk" if r.get("is_dk") else expand(r["code"])
         scale = [c for c in variables[col] if c not in ("dk", "na")]
         base = scale + ["dk"] if r.get("is_dk") else scale
         me = cells(y, **grp, **{col: code})
@@ -100,7 +108,7 @@ def _summary(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
     facts = []
     for i, r in enumerate(t.reset_index(drop=True).to_dict("records")):
         y = int(r["year"]) if "year" in by else year
-        grp = {b: cat(r[b]) for b in by if b != "year"}
+        grp = {b: expand(r[b]) for b in by if b != "year"}
         col = r["column"]
         scale = [c for c in variables[col] if c not in ("dk", "na")]
         scores = meta["scores"].get(col) or {c: float(k + 1) for k, c in enumerate(scale)}
@@ -128,7 +136,7 @@ def _crosstab(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
     ccodes = [c for c in meta["variables"][cv] if c not in ("dk", "na")]
     facts = []
     for i, r in enumerate(t.reset_index(drop=True).to_dict("records")):
-        a, b = cat(r["row"]), cat(r["col"])
+        a, b = expand(r["row"]), expand(r["col"])
         me = cells(year, **{rv: a, cv: b})
         rowbase = cells(year, **{rv: a, cv: ccodes})
         colbase = cells(year, **{rv: rcodes, cv: b})
@@ -155,7 +163,9 @@ def _crosstab_test(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
         common = {"year": y, "where": {}, "rows": rv, "cols": cv,
                   "row_cats": info["row_cats"], "col_cats": info["col_cats"]}
         if "n" in t.columns:
-            facts.append({"kind": "count", "cells": cells(y, **{rv: info["row_cats"], cv: info["col_cats"]}),
+            flat_r = [c for g in info["row_cats"] for c in (g if isinstance(g, list) else [g])]
+            flat_c = [c for g in info["col_cats"] for c in (g if isinstance(g, list) else [g])]
+            facts.append({"kind": "count", "cells": cells(y, **{rv: flat_r, cv: flat_c}),
                           "ref": ref(i, "n")})
         if "statistic" in t.columns:
             facts.append({"kind": "chi2", **common, "ref": ref(i, "statistic"), "statistic": "pearson"})
@@ -173,7 +183,7 @@ def _multiple_response(t: pd.DataFrame, meta: dict, year: int | None) -> list[di
     facts = []
     for i, r in enumerate(t.reset_index(drop=True).to_dict("records")):
         y = int(r["year"]) if "year" in by else year
-        grp = {b: cat(r[b]) for b in by if b != "year"}
+        grp = {b: expand(r[b]) for b in by if b != "year"}
         var = f"{q}__{cat(r['option'])}"
         me = cells(y, **grp, **{var: "1"})
         answered = cells(y, **grp, **{var: ["0", "1"]})
@@ -198,7 +208,7 @@ def _mcnemar(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
     facts = []
     for i, r in enumerate(t.reset_index(drop=True).to_dict("records")):
         y = int(r["year"]) if "year" in by else year
-        grp = {b: cat(r[b]) for b in by if b != "year"}
+        grp = {b: expand(r[b]) for b in by if b != "year"}
         a, b = f"{q}__{cat(r['option_a'])}", f"{q}__{cat(r['option_b'])}"
         for column, (va, vb) in (("b", ("1", "0")), ("c", ("0", "1"))):
             if column in t.columns:
@@ -224,12 +234,16 @@ def _data_quality(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
         code = {"nonresponse": "na", "dont_know": "dk"}.get(r["measure"])
         if code is None or var not in meta["variables"]:
             continue
-        facts.append({"kind": "count", "cells": cells(y, **{var: code}), "ref": ref(i, "n")})
+        fact = {"kind": "count", "cells": cells(y, **{var: code}), "ref": ref(i, "n")}
+        if "n_display" in t.columns:
+            fact["display"] = ref(i, "n_display")
+        facts.append(fact)
         if "base" in t.columns:
             facts.append({"kind": "count", "cells": cells(y), "ref": ref(i, "base")})
-        if "percent" in t.columns:
-            facts.append({"kind": "share", "num": cells(y, **{var: code}), "den": cells(y),
-                          "ref": ref(i, "percent"), "scale": 100})
+        for pct in ("percent", "pct"):
+            if pct in t.columns:
+                facts.append({"kind": "share", "num": cells(y, **{var: code}), "den": cells(y),
+                              "ref": ref(i, pct), "scale": 100})
     return facts
 
 
@@ -284,6 +298,22 @@ def _codebook_categories(column: str) -> list[str] | None:
     return categories_of(var.codes, bool(var.dont_know) and var.type != "battery")
 
 
+def _published_cats(column: str, cats: list[str]) -> list[list[str]]:
+    from analysis.codebook import load_codebook
+
+    cb = load_codebook()
+    name = column.partition("__")[0]
+    groups = [[cat(c) for c in g] for g in (cb[name].merges if name in cb and "__" not in column else ())]
+    out, done = [], set()
+    for c in cats:
+        if c in ("dk", "na") or c in done:
+            continue
+        g = next((g for g in groups if c in g), [c])
+        done.update(g)
+        out.append(g)
+    return out
+
+
 def _package_schema(table: pd.DataFrame, year: int | None) -> dict:
     """Tables that lost their stamp (a concatenation of test rows, the data-quality summary).
 
@@ -298,9 +328,9 @@ def _package_schema(table: pd.DataFrame, year: int | None) -> dict:
             if rc is None or cc is None:
                 continue
             variables[r["row"]], variables[r["col"]] = rc, cc
+            # the codebook's answers, merged as the statistics publish them (disclosure_merge)
             tables[f"{r['row']} x {r['col']}"] = {
-                "row_cats": [c for c in rc if c not in ("dk", "na")],
-                "col_cats": [c for c in cc if c not in ("dk", "na")]}
+                "row_cats": _published_cats(str(r["row"]), rc), "col_cats": _published_cats(str(r["col"]), cc)}
         return {"kind": "crosstab_test", "year": year, "variables": variables, "tables": tables}
     if {"measure", "variable", "n", "base"} <= cols:
         from analysis.codebook import load_codebook

@@ -259,8 +259,9 @@ def _read_one(sidecar: Path) -> tuple[list[Fact], dict[tuple[int, str], list[str
                 c = Cells.of(raw["year"], raw.get("where"))
                 years.add(c.year)
                 extra = {"rows": str(raw["rows"]), "cols": str(raw["cols"]),
-                         "row_cats": [str(x) for x in raw["row_cats"]],
-                         "col_cats": [str(x) for x in raw["col_cats"]],
+                         # a category of the published table: one answer or a merged group
+                         "row_cats": [_group(x) for x in raw["row_cats"]],
+                         "col_cats": [_group(x) for x in raw["col_cats"]],
                          "statistic": raw.get("statistic", "pearson")}
                 if kind == "chi2":
                     text, v, d = value_of(r, where)
@@ -289,6 +290,10 @@ def _read_one(sidecar: Path) -> tuple[list[Fact], dict[tuple[int, str], list[str
             raise SchemaError(f"{where}: missing or malformed field {exc}") from None
     var_years = {(y, v): cats for y in years for v, cats in variables.items()}
     return facts, var_years, int(meta.get("min_cell", 0) or 0)
+
+
+def _group(x: Any) -> tuple[str, ...]:
+    return tuple(str(c) for c in x) if isinstance(x, list | tuple) else (str(x),)
 
 
 def folder_year(folder: str | Path) -> int | None:

@@ -29,8 +29,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis.codebook import Codebook
-from analysis.disclosure.describe import categories_of, stamp, year_of
-from analysis.stats._common import get_codebook, resolve, weights_array
+from analysis.disclosure.describe import expand, stamp, year_of
+from analysis.stats._common import apply_merges, categories, get_codebook, resolve, weights_array
 from analysis.stats.disclosure import (
     FLAG_BASE,
     MIN_BASE_PCT,
@@ -42,7 +42,7 @@ from analysis.stats.disclosure import (
 from analysis.stats.intervals import effective_n
 from analysis.stats.likert import _codes_of
 
-__all__ = ["CrosstabResult", "crosstab", "association_test", "monte_carlo_chi2"]
+__all__ = ["CrosstabResult", "crosstab", "association_test", "monte_carlo_chi2", "p_band"]
 
 _ALMOST_ONE = 1 - 64 * np.finfo(float).eps
 WEIGHTING_NOTE = (
@@ -111,6 +111,22 @@ def monte_carlo_chi2(table: np.ndarray, n_resamples: int = 10_000, seed: int | N
     sims = stats.random_table(rows, cols, seed=rng).rvs(size=n_resamples)
     x2 = _pearson(sims)
     return float((1 + np.sum(x2 >= obs * _ALMOST_ONE)) / (n_resamples + 1))
+
+
+def p_band(p: float) -> str:
+    """The coarse band of a p-value published for a table with hidden cells.
+
+    Examples
+    --------
+    >>> [p_band(p) for p in (0.0004, 0.004, 0.04, 0.4)]
+    ['<0.001', '<0.01', '<0.05', '>=0.05']
+    """
+    if p is None or not np.isfinite(p):
+        return ""
+    for edge in (0.001, 0.01, 0.05):
+        if p < edge:
+            return f"<{edge:g}"
+    return ">=0.05"
 
 
 def association_test(
@@ -186,6 +202,7 @@ def crosstab(
     n_resamples: int = 10_000,
     seed: int | None = 0,
     codebook: Codebook | None = None,
+    merge: bool | None = None,
 ) -> CrosstabResult:
     """Counts, row / column percentages and a test of association of two questions.
 
@@ -203,12 +220,25 @@ def crosstab(
     n_resamples, seed : int
         Monte Carlo exact test, used when the expected-count rule fails on a table
         larger than 2x2.
+    merge : bool, optional
+        Publish the categories the codebook merges for disclosure control as one (default:
+        whenever disclosure control is on), see :func:`~analysis.stats.frequencies`.
+
+    Notes
+    -----
+    With disclosure control on, the test of a table that still has hidden cells is published
+    coarsened: the X2 statistic, Cramér's V, the expected counts and the exact p-values are
+    withheld (``withheld`` True) and only the band of the p-value is given (``p_band``:
+    ``"<0.001"``, ``"<0.01"``, ``"<0.05"``, ``">=0.05"``). An exact statistic of such a table can
+    be inverted: few tables with the published margins share its value.
 
     Returns
     -------
     CrosstabResult
     """
     cb = get_codebook(codebook)
+    if (bool(min_cell and min_cell > 1) if merge is None else merge):
+        df = apply_merges(df, [row, col], cb)
     rres, cres = resolve(df, row, cb), resolve(df, col, cb)
     w = weights_array(df, weights)
     rc, cc = _codes_of(df, rres), _codes_of(df, cres)
@@ -266,8 +296,7 @@ def crosstab(
     )
     table.attrs["disclosure"] = info
     year = year_of(df)
-    rcats = categories_of(rres.codes, rres.dk_column is not None)
-    ccats = categories_of(cres.codes, cres.dk_column is not None)
+    rcats, ccats = categories(df, row, cb), categories(df, col, cb)
     stamp(table, "crosstab", year=year, row=row, col=col, variables={row: rcats, col: ccats})
 
     res = association_test(
@@ -284,12 +313,18 @@ def crosstab(
         weighted=weighted,
         weighting=WEIGHTING_NOTE if weighted else "unweighted",
     )
+    res["p_band"] = p_band(res["pvalue"])
+    res["withheld"] = bool(applied and (status != "").any())
+    if res["withheld"]:
+        for key in ("statistic", "pvalue", "chi2_pvalue", "cramers_v", "expected_min",
+                    "expected_lt5_pct"):
+            res[key] = np.nan
     test = pd.DataFrame([res])
     test = test[["row", "col"] + [k for k in test.columns if k not in ("row", "col")]]
     test.attrs["disclosure"] = info
     stamp(test, "crosstab_test", year=year, variables={row: rcats, col: ccats},
-          tables={f"{row} x {col}": {"row_cats": [c for c in rcats if c not in ("dk", "na")],
-                                     "col_cats": [c for c in ccats if c not in ("dk", "na")]}})
+          tables={f"{row} x {col}": {"row_cats": [expand(c, as_list=True) for c in rres.codes],
+                                     "col_cats": [expand(c, as_list=True) for c in cres.codes]}})
 
     total = "Totale" if lang == "it" else "Total"
     disp = pd.DataFrame(

@@ -20,7 +20,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-__all__ = ["protect_table", "reader_view"]
+from analysis.disclosure.suppression import MIN_CELL, PRIMARY, SECONDARY, format_count
+
+__all__ = ["protect_quality", "protect_table", "reader_view"]
 
 _HEADERS = {
     "en": {"label": "Answer", "n_display": "n", "pct_display": "%", "ci": "95% CI"},
@@ -77,6 +79,32 @@ _PCT_FIGURES = ("pct", "ci_low", "ci_high", "pct_respondents", "pct_responses", 
 _BASE_FIGURES = ("base_n", "base", "n_eff")
 
 
+def protect_quality(summary: pd.DataFrame, min_cell: int = MIN_CELL) -> pd.DataFrame:
+    """Protect the data-quality summary (``prepare``): small don't-know and no-answer counts.
+
+    A count of 1..min_cell-1 is hidden (``"<5"``); where a variable's don't-know count is hidden
+    its no-answer count is hidden too (``"x"``), and the other way round: next to the published
+    bases of the tables (answers on the scale) and the number of respondents, one would give the
+    other away. ``n_display`` says what is shown; ``n`` and ``percent`` are blanked by
+    :func:`protect_table`.
+    """
+    out = summary.copy()
+    n = out["n"].astype(float)
+    per_var = out["variable"].notna()
+    status = pd.Series("", index=out.index, dtype=object)
+    small = per_var & (n > 0) & (n < min_cell) & bool(min_cell and min_cell > 1)
+    status[small] = PRIMARY
+    for _, grp in out[per_var].groupby("variable", sort=False):
+        if len(grp) > 1 and (status[grp.index] != "").any():
+            status[grp.index[status[grp.index] == ""]] = SECONDARY
+    out["suppressed"] = status
+    out["n_display"] = [format_count(v, s, min_cell) for v, s in zip(n, status, strict=True)]
+    if "percent" in out.columns:
+        out["pct_hidden"] = status != ""
+        out = out.rename(columns={"percent": "pct"})
+    return out
+
+
 def protect_table(table: pd.DataFrame) -> pd.DataFrame:
     """Blank the exact figures that disclosure control hides, for a table that leaves the package.
 
@@ -95,6 +123,8 @@ def protect_table(table: pd.DataFrame) -> pd.DataFrame:
     [12.0, nan]
     """
     out = table.copy()
+    if {"measure", "variable", "n", "base"} <= set(out.columns) and "suppressed" not in out.columns:
+        out = protect_quality(out)
     if "suppressed" in out.columns:
         hidden = out["suppressed"].fillna("").astype(str).str.len() > 0
         for col in _CELL_FIGURES:
