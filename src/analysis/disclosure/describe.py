@@ -171,6 +171,16 @@ def _crosstab_test(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
             facts.append({"kind": "chi2", **common, "ref": ref(i, "statistic"), "statistic": "pearson"})
         if "cramers_v" in t.columns:
             facts.append({"kind": "chi2", **common, "ref": ref(i, "cramers_v"), "statistic": "cramers_v"})
+        band = str(r.get("p_band") or "")
+        if band and "dof" in t.columns and _num(r.get("dof")) and float(r["dof"]) >= 1:
+            # a coarse p-value (of X2 with dof degrees of freedom, chi-square approximation)
+            from scipy.stats import chi2 as _chi2
+
+            edge = float(band.lstrip("<>="))
+            cut = float(_chi2.isf(edge, float(r["dof"])))
+            lower, upper = (cut, 1e12) if band.startswith("<") else (0.0, cut)
+            facts.append({"kind": "chi2_band", **common, "lower": lower, "upper": upper,
+                          "ref": ref(i, "p_band"), "text": f"p {band}"})
         if "chi2_pvalue" in t.columns and "dof" in t.columns:
             facts.append({"kind": "chi2_p", **common, "ref": ref(i, "chi2_pvalue"), "dof_ref": ref(i, "dof")})
     return facts

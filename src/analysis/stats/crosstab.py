@@ -35,6 +35,7 @@ from analysis.stats.disclosure import (
     FLAG_BASE,
     MIN_BASE_PCT,
     MIN_CELL,
+    PRIMARY,
     disclosure_info,
     format_count,
     suppress_cells,
@@ -127,6 +128,39 @@ def p_band(p: float) -> str:
         if p < edge:
             return f"<{edge:g}"
     return ">=0.05"
+
+
+def band_is_safe(counts: np.ndarray, status: np.ndarray, min_cell: int, band: str,
+                 limit: int = 50_000) -> bool:
+    """True when every table compatible with what the protected table shows has this p band.
+
+    The candidates are the integer tables with the shown cells, the published row and column
+    totals, hidden ``<m`` cells in 1..m-1 and hidden ``x`` cells >= 0 (enumerated; more than
+    ``limit`` candidates counts as unsafe). The band is that of the chi-square approximation
+    (the one an attacker can compute), so a published band then says nothing about the hidden
+    cells.
+    """
+    from analysis.disclosure.auditor import _enumerate
+
+    if not band:
+        return False
+    n = np.asarray(counts, dtype=float)
+    st = np.asarray(status, dtype=object)
+    rows, cols = n.sum(axis=1), n.sum(axis=0)
+    lo = np.where(st == "", n, np.where(st == PRIMARY, 1.0, 0.0))
+    cap = np.minimum.outer(rows, cols)
+    hi = np.where(st == "", n, np.where(st == PRIMARY, np.minimum(min_cell - 1, cap), cap))
+    tables, _ = _enumerate(lo, hi, rows, rows, cols, cols, limit)
+    if tables is None:
+        return False
+    for t in tables:
+        t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+        if t.shape[0] < 2 or t.shape[1] < 2:
+            return False
+        dof = (t.shape[0] - 1) * (t.shape[1] - 1)
+        if p_band(float(stats.chi2.sf(float(_pearson(t)), dof))) != band:
+            return False
+    return True
 
 
 def association_test(
@@ -229,8 +263,10 @@ def crosstab(
     With disclosure control on, the test of a table that still has hidden cells is published
     coarsened: the X2 statistic, Cramér's V, the expected counts and the exact p-values are
     withheld (``withheld`` True) and only the band of the p-value is given (``p_band``:
-    ``"<0.001"``, ``"<0.01"``, ``"<0.05"``, ``">=0.05"``). An exact statistic of such a table can
-    be inverted: few tables with the published margins share its value.
+    ``"<0.001"``, ``"<0.01"``, ``"<0.05"``, ``">=0.05"``), and only when every table compatible
+    with the shown cells and totals falls in the same band (:func:`band_is_safe`); otherwise
+    ``p_band`` is empty too. An exact statistic of such a table can be inverted: few tables with
+    the published margins share its value.
 
     Returns
     -------
@@ -315,6 +351,8 @@ def crosstab(
     )
     res["p_band"] = p_band(res["pvalue"])
     res["withheld"] = bool(applied and (status != "").any())
+    if res["withheld"] and not band_is_safe(n, status, min_cell, res["p_band"]):
+        res["p_band"] = ""  # even the band would tell which table lies behind the hidden cells
     if res["withheld"]:
         for key in ("statistic", "pvalue", "chi2_pvalue", "cramers_v", "expected_min",
                     "expected_lt5_pct"):

@@ -82,20 +82,22 @@ _BASE_FIGURES = ("base_n", "base", "n_eff")
 def protect_quality(summary: pd.DataFrame, min_cell: int = MIN_CELL) -> pd.DataFrame:
     """Protect the data-quality summary (``prepare``): small don't-know and no-answer counts.
 
-    A count of 1..min_cell-1 is hidden (``"<5"``); where a variable's don't-know count is hidden
-    its no-answer count is hidden too (``"x"``), and the other way round: next to the published
-    bases of the tables (answers on the scale) and the number of respondents, one would give the
-    other away. ``n_display`` says what is shown; ``n`` and ``percent`` are blanked by
-    :func:`protect_table`.
+    A don't-know count of 1..min_cell-1 is hidden (``"<5"``), as in the question's own table, and
+    the variable's no-answer count is hidden with it (``"x"``): next to the number of respondents
+    and the bases of the tables, it would give the don't-know count away. A no-answer count is
+    not hidden on its own: every table of the question gives it (respondents minus the base of
+    the table, including don't know). ``n_display`` says what is shown; ``n`` and ``pct`` are
+    blanked by :func:`protect_table`.
     """
     out = summary.copy()
     n = out["n"].astype(float)
     per_var = out["variable"].notna()
     status = pd.Series("", index=out.index, dtype=object)
-    small = per_var & (n > 0) & (n < min_cell) & bool(min_cell and min_cell > 1)
+    dk = out["measure"] == "dont_know"
+    small = per_var & dk & (n > 0) & (n < min_cell) & bool(min_cell and min_cell > 1)
     status[small] = PRIMARY
     for _, grp in out[per_var].groupby("variable", sort=False):
-        if len(grp) > 1 and (status[grp.index] != "").any():
+        if (status[grp.index] != "").any():
             status[grp.index[status[grp.index] == ""]] = SECONDARY
     out["suppressed"] = status
     out["n_display"] = [format_count(v, s, min_cell) for v, s in zip(n, status, strict=True)]
