@@ -49,6 +49,7 @@ __all__ = [
     "table_constraints",
     "suppress_cells",
     "audit_suppression",
+    "required_width",
     "format_count",
     "disclosure_info",
     "merge_disclosure",
@@ -98,6 +99,7 @@ def audit_suppression(
     status: ArrayLike,
     min_cell: int = MIN_CELL,
     constraints: Sequence[np.ndarray] | None = None,
+    min_width: int | None = None,
 ) -> pd.DataFrame:
     """Feasible range of every hidden cell given what is shown (linear programming).
 
@@ -111,12 +113,15 @@ def audit_suppression(
         Threshold of primary suppression (hidden primary cells lie in ``1..min_cell-1``).
     constraints : sequence of arrays of flat indices, optional
         Published sums; defaults to :func:`table_constraints`.
+    min_width : int, optional
+        Width the interval of a hidden cell must keep (:func:`required_width`, the rule of the
+        report-wide audit); by default a cell is recoverable only when pinned.
 
     Returns
     -------
     DataFrame
         One row per hidden cell: ``row``, ``col``, ``value``, ``lower``, ``upper``,
-        ``recoverable`` (``upper - lower < 0.5``).
+        ``recoverable`` (``upper - lower`` under the required width, or pinned).
     """
     counts = np.asarray(counts, dtype=float)
     status = np.asarray(status, dtype=object)
@@ -149,6 +154,10 @@ def audit_suppression(
         lower = float(lo.fun) if lo.status == 0 else np.nan
         upper = float(-hi.fun) if hi.status == 0 else np.inf
         r_, c_ = np.unravel_index(k, shape)
+        need = 0.5
+        if min_width:
+            need = max(need, required_width(st[k], min_width, min_cell))
+            lower, upper = np.ceil(lower - 1e-6), np.floor(upper + 1e-6)
         rows.append(
             {
                 "row": int(r_),
@@ -156,10 +165,26 @@ def audit_suppression(
                 "value": float(flat[k]),
                 "lower": lower,
                 "upper": upper,
-                "recoverable": bool(upper - lower < 0.5),
+                "recoverable": bool(upper - lower < need - 1e-9),
             }
         )
     return pd.DataFrame(rows)
+
+
+def required_width(status: str, min_width: int, min_cell: int = MIN_CELL) -> float:
+    """Width the interval of a hidden cell must keep (the rule of the report-wide audit).
+
+    ``min_width`` for a cell shown as ``x``; for a cell shown as ``<m`` no more than the symbol
+    allows (``m - 2``: its own range 1..m-1), so that an attacker learns nothing it does not say.
+
+    Examples
+    --------
+    >>> required_width("primary", 5), required_width("secondary", 5)
+    (3, 5)
+    """
+    if status == PRIMARY:
+        return min(min_width, min_cell - 2)
+    return min_width
 
 
 def _secondary_pass(flat: np.ndarray, st: np.ndarray, cons: Sequence[np.ndarray]) -> None:
@@ -191,6 +216,7 @@ def suppress_cells(
     constraints: Sequence[np.ndarray] | None = None,
     *,
     max_rounds: int = 200,
+    min_width: int | None = None,
 ) -> np.ndarray:
     """Primary and secondary suppression pattern of a table of (unweighted) counts.
 
@@ -202,6 +228,9 @@ def suppress_cells(
         Counts from 1 to ``min_cell - 1`` are hidden; ``0`` disables suppression.
     constraints : sequence of arrays of flat indices, optional
         Published sums (default: row and column totals, :func:`table_constraints`).
+    min_width : int, optional
+        Hide further cells until every hidden cell keeps an interval this wide
+        (:func:`required_width`); by default until no hidden cell is pinned.
 
     Returns
     -------
@@ -227,7 +256,7 @@ def suppress_cells(
         return st.reshape(shape)
     for _ in range(max_rounds):
         _secondary_pass(flat, st, cons)
-        audit = audit_suppression(counts, st.reshape(shape), min_cell, cons)
+        audit = audit_suppression(counts, st.reshape(shape), min_cell, cons, min_width)
         bad = audit[audit["recoverable"]]
         if bad.empty:
             break

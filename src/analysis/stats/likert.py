@@ -154,6 +154,8 @@ def _suppress_with_dk(
     if dk_n is None:
         return suppress_cells(n, min_cell), None, np.ones(g, dtype=bool)
     table = np.column_stack([n, dk_n])
+    # the don't-know column: hidden cells only need not be pinned (a width rule here would hide
+    # whole tables: the column total is the one-way table's don't-know count)
     st = suppress_cells(table, min_cell, _dk_constraints(g, k))
     return st[:, :k], st[:, k], st[:, k] == ""
 
