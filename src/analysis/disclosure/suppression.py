@@ -344,6 +344,8 @@ def merge_disclosure(infos: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         ):
             out[key] = out.get(key, 0) + extra.get(key, 0)
         out["applied"] = out["applied"] or extra.get("applied", False)
+        merged = list(out.get("merged", []))
+        out["merged"] = merged + [m for m in extra.get("merged", []) if m not in merged]
         out["min_cell"] = max(out["min_cell"], extra.get("min_cell", 0))
     return out
 
@@ -403,6 +405,9 @@ def disclosure_note(obj: Any, lang: str = "it") -> str:
                 ' La base comprensiva dei "non so" non è indicata dove renderebbe ricavabile '
                 "un conteggio nascosto."
             )
+        if info.get("merged"):
+            txt += (" Risposte pubblicate insieme perché non si creino conteggi piccoli: "
+                    + "; ".join(f'"{m}"' for m in info["merged"]) + ".")
         if info.get("unprotected"):
             txt += f" Attenzione: {info['unprotected']} celle restano ricavabili dai totali pubblicati."
         return txt
@@ -418,6 +423,9 @@ def disclosure_note(obj: Any, lang: str = "it") -> str:
             ' The base including "don\'t know" is not shown where it would give a hidden '
             "count away."
         )
+    if info.get("merged"):
+        txt += (" Answers published together so that no small count is created: "
+                + "; ".join(f'"{m}"' for m in info["merged"]) + ".")
     if info.get("unprotected"):
         txt += (
             f" Warning: {info['unprotected']} cells remain recoverable from the published totals."

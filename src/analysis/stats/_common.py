@@ -237,5 +237,9 @@ def label_of(codebook: Codebook, column: str, value, lang: str) -> str:
     """Codebook label of one value of a column (the value itself when unknown)."""
     name = column.partition("__")[0]
     if name in codebook:
-        return str(codebook[name].label_map(lang).get(value, value))
+        mapping = codebook[name].label_map(lang)
+        if value not in mapping and isinstance(value, str) and MERGE_SEP in value:
+            by_text = {str(k): v for k, v in mapping.items()}
+            return " / ".join(by_text.get(p, p) for p in value.split(MERGE_SEP))
+        return str(mapping.get(value, value))
     return str(value)

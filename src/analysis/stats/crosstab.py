@@ -36,6 +36,8 @@ from analysis.stats.disclosure import (
     MIN_BASE_PCT,
     MIN_CELL,
     PRIMARY,
+    SECONDARY,
+    audit_suppression,
     disclosure_info,
     format_count,
     suppress_cells,
@@ -128,6 +130,66 @@ def p_band(p: float) -> str:
         if p < edge:
             return f"<{edge:g}"
     return ">=0.05"
+
+
+def protect_crosstab(counts: np.ndarray, min_cell: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Suppression pattern of a cross-tab whose margins are one-way tables published elsewhere.
+
+    A row total of the cross-tab is (up to respondents missing the other variable) the count of
+    that answer in the question's one-way table: it is protected like that table (primary and
+    secondary suppression of the margin, :func:`~analysis.disclosure.suppression.suppress_cells`),
+    and hidden where the margin is hidden. The cells are then protected with the published sums
+    only: shown row totals, shown column totals and the grand total.
+
+    Returns
+    -------
+    status, row_shown, col_shown : ndarray
+    """
+    n = np.asarray(counts, dtype=float)
+    r, c = n.shape
+    if not (min_cell and min_cell > 1):
+        return suppress_cells(n, min_cell), np.ones(r, bool), np.ones(c, bool)
+    row_shown = suppress_cells(n.sum(axis=1)[None, :], min_cell)[0] == ""
+    col_shown = suppress_cells(n.sum(axis=0)[None, :], min_cell)[0] == ""
+    idx = np.arange(r * c).reshape(r, c)
+    cons = [idx[i, :] for i in range(r) if row_shown[i] and c > 1]
+    cons += [idx[:, j] for j in range(c) if col_shown[j] and r > 1]
+    if not (row_shown.all() and col_shown.all()):
+        cons.append(idx.ravel())  # the grand total (the test's n) is published
+    status = suppress_cells(n, min_cell, cons)
+    # a line whose total is hidden shows none of its cells (they would add up to the total)
+    for i in np.flatnonzero(~row_shown):
+        status[i, (status[i] == "") & (n[i] > 0)] = SECONDARY
+    for j in np.flatnonzero(~col_shown):
+        status[(status[:, j] == "") & (n[:, j] > 0), j] = SECONDARY
+    status = suppress_cells_fixed(n, status, min_cell, cons)
+    return status, row_shown, col_shown
+
+
+def suppress_cells_fixed(n: np.ndarray, status: np.ndarray, min_cell: int, cons: list) -> np.ndarray:
+    """Complete a given pattern until no hidden cell is pinned by ``cons`` (more secondaries)."""
+    from analysis.disclosure.suppression import _next_smallest
+
+    st = status.ravel().copy()
+    flat = n.ravel()
+    for _ in range(200):
+        audit = audit_suppression(n, st.reshape(n.shape), min_cell, cons)
+        bad = audit[audit["recoverable"]] if len(audit) else audit
+        if bad.empty:
+            break
+        pick = None
+        for r_, c_ in zip(bad["row"], bad["col"], strict=True):
+            k = int(np.ravel_multi_index((int(r_), int(c_)), n.shape))
+            near = [int(j) for con in cons if k in con for j in con]
+            pick = _next_smallest(flat, st, near)
+            if pick is not None:
+                break
+        if pick is None:
+            pick = _next_smallest(flat, st, range(flat.size))
+        if pick is None:
+            break
+        st[pick] = SECONDARY
+    return st.reshape(n.shape)
 
 
 def band_is_safe(counts: np.ndarray, status: np.ndarray, min_cell: int, band: str,
@@ -286,8 +348,8 @@ def crosstab(
     np.add.at(n, (rc[ok], cc[ok]), 1)
     np.add.at(est, (rc[ok], cc[ok]), ww[ok])
     n_eff = effective_n(ww[ok]) if ok.any() else 0.0
-    status = suppress_cells(n, min_cell)
     applied = bool(min_cell and min_cell > 1)
+    status, row_shown, col_shown = protect_crosstab(n, min_cell)
 
     rlab, clab = rres.labels(lang), cres.labels(lang)
     rtot, ctot = est.sum(axis=1), est.sum(axis=0)
@@ -307,6 +369,8 @@ def crosstab(
                     "col_pct": 100 * est[i, j] / ctot[j] if ctot[j] > 0 else np.nan,
                     "row_base_n": int(rtot_n[i]),
                     "col_base_n": int(ctot_n[j]),
+                    "row_base_shown": bool(row_shown[i]),
+                    "col_base_shown": bool(col_shown[j]),
                     "suppressed": status[i, j],
                 }
             )
@@ -317,7 +381,8 @@ def crosstab(
         for cnt, nn, s in zip(table["count"], table["n"], table["suppressed"], strict=True)
     ]
     for pct, base in (("row_pct", "row_base_n"), ("col_pct", "col_base_n")):
-        hide = (table["suppressed"] != "") | (applied & (table[base] < MIN_BASE_PCT))
+        hide = ((table["suppressed"] != "") | (applied & (table[base] < MIN_BASE_PCT))
+                | ~table[base.replace("_n", "_shown")])
         table[f"{pct}_display"] = [
             "" if h or np.isnan(v) else f"{v:.0f}%" for v, h in zip(table[pct], hide, strict=True)
         ]
@@ -330,6 +395,8 @@ def crosstab(
         hidden_pct_bases=int((applied & (bases < MIN_BASE_PCT)).sum()),
         scope=f"{row} x {col}",
     )
+    info["merged"] = [lab for code, lab in [*zip(rres.codes, rlab, strict=True), *zip(cres.codes, clab, strict=True)]
+                      if isinstance(code, str) and "+" in code]
     table.attrs["disclosure"] = info
     year = year_of(df)
     rcats, ccats = categories(df, row, cb), categories(df, col, cb)
@@ -376,8 +443,10 @@ def crosstab(
         index=pd.Index(rlab, name=rres.title(lang) if rres.variable else row),
         columns=clab,
     )
-    disp[total] = [format_count(v, "") for v in (rtot if weighted else rtot_n)]
-    disp.loc[total] = [format_count(v, "") for v in (ctot if weighted else ctot_n)] + [
+    disp[total] = [format_count(v, "" if s else SECONDARY)
+                   for v, s in zip(rtot if weighted else rtot_n, row_shown, strict=True)]
+    disp.loc[total] = [format_count(v, "" if s else SECONDARY)
+                       for v, s in zip(ctot if weighted else ctot_n, col_shown, strict=True)] + [
         format_count(est.sum() if weighted else n.sum(), "")
     ]
     disp.attrs["disclosure"] = info

@@ -45,6 +45,7 @@ from analysis.stats._common import (
     categories,
     get_codebook,
     group_frame,
+    label_of,
     resolve,
     weights_array,
 )
@@ -358,6 +359,12 @@ def frequencies(
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     out.attrs["disclosure"] = merge_disclosure(p.attrs["disclosure"] for p in parts)
     out.attrs["disclosure"]["scope"] = variable
+    merged = [str(lab) for code, lab in zip(out["code"], out["label"], strict=True)
+              if isinstance(code, str) and "+" in code]
+    for b in byl:
+        if b in out.columns:
+            merged += [label_of(cb, b, v, lang) for v in pd.unique(out[b]) if isinstance(v, str) and "+" in v]
+    out.attrs["disclosure"]["merged"] = list(dict.fromkeys(merged))
     cols = expand_columns(df, variable, cb)
     stamp(out, "frequencies", year=year_of(df), by=byl,
           variables={c: categories(df, c, cb) for c in [*cols, *(b for b in byl if b != "year")]})

@@ -142,6 +142,9 @@ def protect_table(table: pd.DataFrame) -> pd.DataFrame:
         for col in _BASE_FIGURES:
             if col in out.columns:
                 out[col] = out[col].astype(float).where(shown)
+    for base, shown in (("row_base_n", "row_base_shown"), ("col_base_n", "col_base_shown")):
+        if {base, shown} <= set(out.columns):  # a cross-tab's total hidden like its one-way cell
+            out[base] = out[base].astype(float).where(out[shown].fillna(False).astype(bool))
     if {"dk_n", "dk_display"} <= set(out.columns):
         exact = out["dk_display"].astype(str).str.fullmatch(r"\d+")
         out["dk_n"] = out["dk_n"].astype(float).where(exact)
