@@ -280,3 +280,18 @@ def test_csv_without_sidecar_is_listed_as_unmapped(tmp_path):
     pd.DataFrame({"x": [1]}).to_csv(tmp_path / "model.csv", index=False)
     res = audit(tmp_path)
     assert res.unmapped == [str(tmp_path / "model.csv")]
+
+
+# -- the command line ------------------------------------------------------------------------
+def test_softskills_audit_command(tmp_path, capsys):
+    from analysis.cli import main
+
+    one_way(tmp_path / "safe", "q", "q", {"a": "<5", "b": "x", "c": "x", "d": "80"}, base=102)
+    assert main(["audit", str(tmp_path / "safe")]) == 0
+    assert "audit passed" in capsys.readouterr().out
+    one_way(tmp_path / "leak", "q", "q", {"a": "<5", "b": "x", "c": "x", "d": "80"}, base=102)
+    one_way(tmp_path / "leak", "q_by_x", "q", {"b": "9"})
+    assert main(["audit", str(tmp_path / "leak")]) == 1
+    err = capsys.readouterr().err
+    assert "2020 [q=b]" in err and "pinned to 9" in err
+    assert main(["audit", str(tmp_path / "nowhere")]) != 0

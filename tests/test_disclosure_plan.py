@@ -161,3 +161,15 @@ def test_random_years_protected_outputs_resist_the_joint_attack(tmp_path_factory
     res = audit(folder, raise_on_failure=False)
     width = res.cells["upper"] - res.cells["lower"]
     assert (width >= 1).all(), res.message()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("year", [2020, 2021, 2022, 2023, 2024])
+def test_every_bundled_year_gives_no_cell_away(tmp_path, year):
+    """The tables the notebooks publish for each bundled year pass the build's audit gate."""
+    from analysis.reporting.tasks import BUILD_AUDIT_THRESHOLD
+
+    prepared = load_year(year)
+    folder = publish(prepared.data, tmp_path, summary=prepared.summary)
+    res = audit(folder, threshold=BUILD_AUDIT_THRESHOLD, raise_on_failure=False)
+    assert res.ok, res.message()
