@@ -1,8 +1,9 @@
 """Disclosure control for everything a report publishes.
 
 Where it sits: the statistics (:mod:`analysis.stats`) protect each table with the per-table
-rules of :mod:`analysis.disclosure.suppression` and the report-wide plan of
-:mod:`analysis.disclosure.plan`; the notebook kit writes every published table with a
+rules of :mod:`analysis.disclosure.suppression` and the report-wide rules of the plan (merges
+declared in the codebook, coarsened or withheld statistics, cross-tab totals protected like the
+one-way tables they repeat: ``docs/disclosure.md``); the notebook kit writes every published table with a
 sidecar (:mod:`analysis.disclosure.schema`) that maps its numbers to cells of the
 respondent-level cross-classification; after a build, :func:`audit` attacks the whole
 reader bundle at once (:mod:`analysis.disclosure.auditor`) and a failing audit fails the build.
