@@ -295,3 +295,21 @@ def test_softskills_audit_command(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "2020 [q=b]" in err and "pinned to 9" in err
     assert main(["audit", str(tmp_path / "nowhere")]) != 0
+
+
+# -- the build gate --------------------------------------------------------------------------
+def test_the_build_refuses_a_bundle_that_pins_a_hidden_cell(tmp_path):
+    from analysis.parameters import ReportParameters
+    from analysis.reporting.errors import ReportBuildError
+    from analysis.reporting.tasks import ReportSpec, audit_bundle
+
+    spec = ReportSpec(ReportParameters.validate(year=2020, lang="en"), (), tmp_path / "reports")
+    stage = tmp_path / "stage"
+    one_way(stage / "tables", "q", "q", {"a": "<5", "b": "x", "c": "x", "d": "80"}, base=102)
+    audit_bundle(spec, stage)  # protected: passes
+    one_way(stage / "tables", "q_by_x", "q", {"b": "9"})
+    with pytest.raises(ReportBuildError, match=r"(?s)2020 en: .*2020 \[q=b\].*pinned to 9"):
+        audit_bundle(spec, stage)
+    # researcher builds without disclosure control are not audited (their report says so)
+    off = ReportSpec(ReportParameters.validate(year=2020, lang="en", min_cell=0), (), tmp_path)
+    audit_bundle(off, stage)
