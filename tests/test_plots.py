@@ -67,7 +67,7 @@ def test_dk_beside_bars_and_facets(df, tmp_path):
     # percentage disclosure control hides (this group has some: they are not drawn)
     drawn, dk_drawn = 0, 0
     for col in ("q2_relevance", "q6_valued"):
-        f = frequencies(df, col, by="service")
+        f = frequencies(df, col, by="service", merge=False)
         f = f[f["service"] == "in_house"]
         sc = f[~f["is_dk"]]
         drawn += int((~sc["pct_hidden"]).sum()) + int(not sc["pct_hidden"].iloc[2])
@@ -157,7 +157,7 @@ def _texts(fig):
 
 def test_likert_hidden_cells_not_drawn():
     d = _likert_frame()
-    f = frequencies(d, "q2_relevance")
+    f = frequencies(d, "q2_relevance", merge=False)
     hidden = f.loc[f["pct_hidden"], "pct"].to_numpy()
     np.testing.assert_allclose(np.sort(hidden), [100 * 2 / 62, 100 * 3 / 60, 100 * 10 / 60])
     fig = likert_diverging(d, "q2_relevance", lang="en")

@@ -259,7 +259,7 @@ def test_dk_under_min_cell_does_not_hide_the_scale():
     # Both bases together (206 - 203) gave the don't know away; the escalation then hid
     # every cell of the table.
     counts = np.array([[5, 10, 47, 82, 59, 3]])
-    t = frequencies(table_frame(counts), "q2_relevance", lang="en")
+    t = frequencies(table_frame(counts), "q2_relevance", lang="en", merge=False)
     scale, dk = t[~t["is_dk"]], t[t["is_dk"]].iloc[0]
     assert scale["n_display"].tolist() == ["5", "10", "47", "82", "59"]
     assert (scale["suppressed"] == "").all()
@@ -290,7 +290,7 @@ def test_by_groups_dk_protected_without_escalation():
     # 2022 q2_relevance by service: in_house 1, 4, 29, 49, 31 | dk 2; outsourcing
     # 4, 6, 18, 33, 28 | dk 1 (both don't-know counts small, their column total 3)
     counts = np.array([[1, 4, 29, 49, 31, 2], [4, 6, 18, 33, 28, 1]])
-    t = frequencies(table_frame(counts), "q2_relevance", by="grp", lang="en")
+    t = frequencies(table_frame(counts), "q2_relevance", by="grp", lang="en", merge=False)
     shown = t["n_display"].to_numpy().reshape(2, 6)
     assert shown.tolist() == [
         ["<5", "<5", "29", "49", "31", "<5"],
@@ -334,7 +334,8 @@ def full_tables():
 @example(table=[[0, 0, 1, 1, 1, 1]], min_cell=3)
 def test_nothing_hidden_is_recoverable_from_the_table(table, min_cell):
     counts = np.array(table, dtype=int)
-    t = frequencies(table_frame(counts), "q2_relevance", by="grp", min_cell=min_cell)
+    t = frequencies(table_frame(counts), "q2_relevance", by="grp", min_cell=min_cell,
+                    merge=False)
     shown = t["n_display"].to_numpy().reshape(counts.shape)
     # every small non-zero count is hidden
     small = (counts > 0) & (counts < min_cell)

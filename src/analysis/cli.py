@@ -1,4 +1,4 @@
-"""The ``softskills`` command: ``validate``, ``map``, ``prepare``, ``simulate``, ``run`` and ``power``.
+"""The ``softskills`` command: ``validate``, ``map``, ``prepare``, ``simulate``, ``run``, ``audit`` and ``power``.
 
 A thin shell over functions the tests call directly. Exit codes: 0 success (validation
 with warnings only included), 1 invalid data, 2 usage error (missing file, unknown year,
@@ -17,6 +17,7 @@ Examples
     $ softskills run --year 2020 --lang it --lang en --jobs 2
     $ softskills power --probs 0.05,0.15,0.3,0.35,0.15 --odds-ratio 1.5 --n 200
     $ softskills power --year 2022 --question q2_relevance --n 400
+    $ softskills audit reports/2020/en/tables
 """
 
 from __future__ import annotations
@@ -154,6 +155,22 @@ def _cmd_power(args: argparse.Namespace) -> int:
 
 
 # ---- `softskills run` -----------------------------------------------------------------
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from analysis.disclosure.auditor import audit
+
+    res = audit(*args.folders, threshold=args.threshold, raise_on_failure=False)
+    if not args.quiet:
+        for r in res.cells.itertuples():
+            print(f"{'ok  ' if r.ok else 'FAIL'} {r.cell:<50} {r.symbol:>3}  "
+                  f"{r.lower:g}..{r.upper:g}  ({r.tables})")
+        for note in res.notes:
+            print(f"note: {note}")
+        for path in res.unmapped:
+            print(f"not audited (no sidecar): {path}")
+    print(res.message(), file=sys.stdout if res.ok else sys.stderr)
+    return EXIT_OK if res.ok else EXIT_INVALID
+
+
 # The reporting layer is imported lazily: `softskills run` on unchanged inputs answers
 # "up to date" without loading pandas, papermill or a browser.
 def _run_parameters(args: argparse.Namespace) -> list:
@@ -317,6 +334,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true",
                    help="one line per report and a summary (errors still in full)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("audit", help="attack published tables: can a hidden cell be recovered? (exit 1 if so)")
+    p.add_argument("folders", nargs="+", type=Path,
+                   help="folders of tables with sidecars (e.g. reports/2020/en/tables); several = joint attack")
+    p.add_argument("--threshold", type=int, default=None,
+                   help="required width of a hidden cell's interval (default: the tables' min_cell)")
+    p.add_argument("--quiet", action="store_true", help="only the verdict")
+    p.set_defaults(func=_cmd_audit)
     return parser
 
 

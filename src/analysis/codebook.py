@@ -109,6 +109,9 @@ class Variable:
     comparable: tuple[int, int | None] | None = None
     personal: bool = False
     anchors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Answer options published together when disclosure control is on (``disclosure_merge``):
+    #: each group of codes becomes one category of the reader tables (the merge is stated).
+    merges: tuple[tuple[str | int, ...], ...] = ()
 
     # -- labels -------------------------------------------------------------------
     def text(self, lang: str = "it") -> str:
@@ -348,6 +351,7 @@ def _parse_variable(raw: Mapping[str, Any], option_sets: Mapping[str, Any]) -> V
         if not items:
             raise _fail(where, "a battery needs items")
     anchors = {k: tuple(v) for k, v in (raw.get("anchors") or {}).items()}
+    merges = _parse_merges(raw.get("disclosure_merge"), where, options)
     return Variable(
         name=name,
         type=vtype,
@@ -363,7 +367,30 @@ def _parse_variable(raw: Mapping[str, Any], option_sets: Mapping[str, Any]) -> V
         comparable=_parse_range(raw.get("comparable"), where),
         personal=bool(raw.get("personal", False)),
         anchors=anchors,
+        merges=merges,
     )
+
+
+def _parse_merges(raw: Any, where: str, options: tuple[Option, ...]) -> tuple[tuple[str | int, ...], ...]:
+    """``disclosure_merge: [[1, 2]]``: disjoint groups of at least two adjacent-or-not option codes."""
+    if raw is None:
+        return ()
+    codes = [o.code for o in options]
+    if not isinstance(raw, list) or not all(isinstance(g, list) for g in raw):
+        raise _fail(where, "disclosure_merge must be a list of lists of option codes")
+    seen: set = set()
+    out = []
+    for group in raw:
+        if len(group) < 2:
+            raise _fail(where, f"disclosure_merge group {group!r} needs at least two codes")
+        unknown = [c for c in group if c not in codes]
+        if unknown:
+            raise _fail(where, f"disclosure_merge code(s) {unknown!r} are not options (options: {codes!r})")
+        if seen & set(group):
+            raise _fail(where, f"disclosure_merge groups overlap on {sorted(seen & set(group), key=str)!r}")
+        seen |= set(group)
+        out.append(tuple(sorted(group, key=codes.index)))
+    return tuple(out)
 
 
 def parse_codebook(raw: Mapping[str, Any], path: Path | None = None) -> Codebook:

@@ -156,7 +156,8 @@ class Context:
 
     # -- outputs -------------------------------------------------------------------------------
     def save_table(self, df: pd.DataFrame, name: str, **kwargs: Any) -> Path:
-        """:func:`save_table` into this report's ``output_dir``."""
+        """:func:`save_table` into this report's ``output_dir`` (its sidecar names this year)."""
+        kwargs.setdefault("year", self.params.year)
         return save_table(df, name, self.params.output_dir, **kwargs)
 
     def save_figure(self, fig: Figure, name: str, **kwargs: Any) -> list[Path]:

@@ -53,6 +53,7 @@ def save_table(
     index: bool = False,
     float_format: str = FLOAT_FORMAT,
     protect: bool = True,
+    year: int | None = None,
 ) -> Path:
     """Write ``df`` to ``output_dir/tables/NAME.csv`` deterministically.
 
@@ -71,6 +72,15 @@ def save_table(
     protect : bool, default True
         Blank the exact figures of cells hidden by disclosure control
         (:func:`analysis.stats.protect_table`); False only for internal use.
+    year : int, optional
+        Survey year of the table, for its sidecar when the table does not say (default: the
+        year stated by the other sidecars of the folder).
+
+    Notes
+    -----
+    Next to ``NAME.csv`` the sidecar ``NAME.cells.json`` says what each published figure
+    counts (:mod:`analysis.disclosure.schema`), for the audit of the whole report
+    (:func:`analysis.disclosure.audit`). Tables written with ``protect=False`` get none.
 
     Returns
     -------
@@ -87,6 +97,13 @@ def save_table(
         df = protect_table(df)
     text = df.to_csv(index=index, float_format=float_format, lineterminator="\n")
     path.write_bytes(text.encode("utf-8"))
+    if protect:
+        from analysis.disclosure.describe import describe
+        from analysis.disclosure.schema import folder_year, write_sidecar
+
+        meta = describe(df if not index else df.reset_index(),
+                        year=year if year is not None else folder_year(folder))
+        write_sidecar(path, meta)
     return path
 
 

@@ -136,8 +136,10 @@ def likert_diverging(
     def table(byc: str | None) -> pd.DataFrame:
         parts = []
         for c in cols:
+            # the figure draws every answer of the scale (declared merges are for tables)
             f = frequencies(
-                df, c, by=byc, weights=weights, min_cell=min_cell, lang=lang, codebook=cb
+                df, c, by=byc, weights=weights, min_cell=min_cell, lang=lang, codebook=cb,
+                merge=False,
             )
             f["column"] = c
             parts.append(f)

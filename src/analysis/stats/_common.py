@@ -41,7 +41,9 @@ class Resolved:
         if self.variable is None:
             return [str(c) for c in self.codes]
         mapping = self.variable.label_map(lang)
-        return [mapping.get(c, str(c)) for c in self.codes]
+        by_text = {str(k): v for k, v in mapping.items()}
+        return [mapping.get(c, None) or " / ".join(by_text.get(p, p) for p in str(c).split(MERGE_SEP))
+                for c in self.codes]
 
     def title(self, lang: str = "it") -> str:
         if self.variable is None:
@@ -111,6 +113,45 @@ def check_known_codes(s: pd.Series, codes: Sequence, column: str) -> None:
     )
 
 
+#: Joins the codes of a merged category (``"1+2"``, ``"operator+team_leader"``).
+MERGE_SEP = "+"
+
+
+def merged_codes(var: Variable) -> list:
+    """The categories of ``var`` after its declared ``disclosure_merge`` (in option order)."""
+    out: list = []
+    for code in var.codes:
+        group = next((g for g in var.merges if code in g), None)
+        if group is None:
+            out.append(code)
+        elif code == group[0]:
+            out.append(MERGE_SEP.join(str(c) for c in group))
+    return out
+
+
+def apply_merges(df: pd.DataFrame, columns: Sequence[str], codebook: Codebook | None = None) -> pd.DataFrame:
+    """``df`` with the declared merges of ``columns`` applied (a copy if anything changes).
+
+    A merged column is a Categorical of the merged codes (``"1+2"``); :func:`resolve` reads
+    it as such, so tables, tests and groups built from it publish the merged category.
+    """
+    cb = get_codebook(codebook)
+    out = df
+    for col in dict.fromkeys(columns):
+        name = col.partition("__")[0]
+        if col not in df.columns or name not in cb or not cb[name].merges or "__" in col:
+            continue
+        var = cb[name]
+        target = {c: MERGE_SEP.join(str(x) for x in g) for g in var.merges for c in g}
+        codes = merged_codes(var)
+        s = df[col].astype("object")
+        mapped = s.map(lambda v, t=target: t.get(v, v) if v is not None and v == v else v)
+        if out is df:
+            out = df.copy()
+        out[col] = pd.Categorical(mapped, categories=codes, ordered=var.is_scale)
+    return out
+
+
 def resolve(df: pd.DataFrame, column: str, codebook: Codebook | None = None) -> Resolved:
     """Find a single-valued column (question, profile item or battery item) in the codebook.
 
@@ -142,8 +183,12 @@ def resolve(df: pd.DataFrame, column: str, codebook: Codebook | None = None) -> 
         if var.type == "free_text":
             raise SurveyUsageError(f"{column!r} is free text: it is counted, never tabulated")
         dk = var.dont_know_column if var.dont_know_column in df.columns else None
-        check_known_codes(df[column], list(var.codes), column)
-        return Resolved(var, column, None, list(var.codes), dk, var.is_scale)
+        codes = list(var.codes)
+        s = df[column]
+        if var.merges and isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == merged_codes(var):
+            codes = merged_codes(var)  # the declared merge applied (apply_merges)
+        check_known_codes(s, codes, column)
+        return Resolved(var, column, None, codes, dk, var.is_scale)
     s = df[column]
     if isinstance(s.dtype, pd.CategoricalDtype):
         return Resolved(None, column, None, list(s.cat.categories), None, bool(s.cat.ordered))
@@ -151,6 +196,17 @@ def resolve(df: pd.DataFrame, column: str, codebook: Codebook | None = None) -> 
         return Resolved(None, column, None, [False, True], None, False)
     codes = sorted(pd.unique(s.dropna()).tolist())
     return Resolved(None, column, None, codes, None, False)
+
+
+def categories(df: pd.DataFrame, column: str, codebook: Codebook | None = None) -> list[str]:
+    """Every category of ``column`` in the cross-classification the auditor attacks (codes, dk, na)."""
+    from analysis.disclosure.describe import categories_of
+
+    res = resolve(df, column, codebook)
+    codes = res.codes
+    if res.variable is not None and res.variable.merges and "__" not in column:
+        codes = list(res.variable.codes)  # the cells are the original answers, merged or not
+    return categories_of(codes, res.dk_column is not None)
 
 
 def weights_array(df: pd.DataFrame, weights: Weights) -> np.ndarray | None:
@@ -223,5 +279,9 @@ def label_of(codebook: Codebook, column: str, value, lang: str) -> str:
     """Codebook label of one value of a column (the value itself when unknown)."""
     name = column.partition("__")[0]
     if name in codebook:
-        return str(codebook[name].label_map(lang).get(value, value))
+        mapping = codebook[name].label_map(lang)
+        if value not in mapping and isinstance(value, str) and MERGE_SEP in value:
+            by_text = {str(k): v for k, v in mapping.items()}
+            return " / ".join(by_text.get(p, p) for p in value.split(MERGE_SEP))
+        return str(mapping.get(value, value))
     return str(value)

@@ -31,19 +31,23 @@ import pandas as pd
 from scipy import stats
 
 from analysis.codebook import Codebook
-from analysis.stats._common import get_codebook, resolve
+from analysis.disclosure.describe import expand, stamp, year_of
+from analysis.stats._common import apply_merges, categories, get_codebook, resolve
 from analysis.stats._design import design_view
 from analysis.stats.disclosure import (
     FLAG_BASE,
     MIN_BASE_PCT,
     MIN_CELL,
+    PRIMARY,
+    SECONDARY,
+    audit_suppression,
     disclosure_info,
     format_count,
     suppress_cells,
 )
 from analysis.stats.likert import _codes_of
 
-__all__ = ["CrosstabResult", "crosstab", "association_test", "monte_carlo_chi2"]
+__all__ = ["CrosstabResult", "crosstab", "association_test", "monte_carlo_chi2", "p_band"]
 
 _ALMOST_ONE = 1 - 64 * np.finfo(float).eps
 
@@ -109,6 +113,115 @@ def monte_carlo_chi2(table: np.ndarray, n_resamples: int = 10_000, seed: int | N
     sims = stats.random_table(rows, cols, seed=rng).rvs(size=n_resamples)
     x2 = _pearson(sims)
     return float((1 + np.sum(x2 >= obs * _ALMOST_ONE)) / (n_resamples + 1))
+
+
+def p_band(p: float) -> str:
+    """The coarse band of a p-value published for a table with hidden cells.
+
+    Examples
+    --------
+    >>> [p_band(p) for p in (0.0004, 0.004, 0.04, 0.4)]
+    ['<0.001', '<0.01', '<0.05', '>=0.05']
+    """
+    if p is None or not np.isfinite(p):
+        return ""
+    for edge in (0.001, 0.01, 0.05):
+        if p < edge:
+            return f"<{edge:g}"
+    return ">=0.05"
+
+
+def protect_crosstab(counts: np.ndarray, min_cell: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Suppression pattern of a cross-tab whose margins are one-way tables published elsewhere.
+
+    A row total of the cross-tab is (up to respondents missing the other variable) the count of
+    that answer in the question's one-way table: it is protected like that table (primary and
+    secondary suppression of the margin, :func:`~analysis.disclosure.suppression.suppress_cells`),
+    and hidden where the margin is hidden. The cells are then protected with the published sums
+    only: shown row totals, shown column totals and the grand total.
+
+    Returns
+    -------
+    status, row_shown, col_shown : ndarray
+    """
+    n = np.asarray(counts, dtype=float)
+    r, c = n.shape
+    if not (min_cell and min_cell > 1):
+        return suppress_cells(n, min_cell), np.ones(r, bool), np.ones(c, bool)
+    row_shown = suppress_cells(n.sum(axis=1)[None, :], min_cell)[0] == ""
+    col_shown = suppress_cells(n.sum(axis=0)[None, :], min_cell)[0] == ""
+    idx = np.arange(r * c).reshape(r, c)
+    cons = [idx[i, :] for i in range(r) if row_shown[i] and c > 1]
+    cons += [idx[:, j] for j in range(c) if col_shown[j] and r > 1]
+    if not (row_shown.all() and col_shown.all()):
+        cons.append(idx.ravel())  # the grand total (the test's n) is published
+    status = suppress_cells(n, min_cell, cons)
+    # a line whose total is hidden shows none of its cells (they would add up to the total)
+    for i in np.flatnonzero(~row_shown):
+        status[i, (status[i] == "") & (n[i] > 0)] = SECONDARY
+    for j in np.flatnonzero(~col_shown):
+        status[(status[:, j] == "") & (n[:, j] > 0), j] = SECONDARY
+    status = suppress_cells_fixed(n, status, min_cell, cons)
+    return status, row_shown, col_shown
+
+
+def suppress_cells_fixed(n: np.ndarray, status: np.ndarray, min_cell: int, cons: list) -> np.ndarray:
+    """Complete a given pattern until no hidden cell is pinned by ``cons`` (more secondaries)."""
+    from analysis.disclosure.suppression import _next_smallest
+
+    st = status.ravel().copy()
+    flat = n.ravel()
+    for _ in range(200):
+        audit = audit_suppression(n, st.reshape(n.shape), min_cell, cons)
+        bad = audit[audit["recoverable"]] if len(audit) else audit
+        if bad.empty:
+            break
+        pick = None
+        for r_, c_ in zip(bad["row"], bad["col"], strict=True):
+            k = int(np.ravel_multi_index((int(r_), int(c_)), n.shape))
+            near = [int(j) for con in cons if k in con for j in con]
+            pick = _next_smallest(flat, st, near)
+            if pick is not None:
+                break
+        if pick is None:
+            pick = _next_smallest(flat, st, range(flat.size))
+        if pick is None:
+            break
+        st[pick] = SECONDARY
+    return st.reshape(n.shape)
+
+
+def band_is_safe(counts: np.ndarray, status: np.ndarray, min_cell: int, band: str,
+                 limit: int = 50_000) -> bool:
+    """True when every table compatible with what the protected table shows has this p band.
+
+    The candidates are the integer tables with the shown cells, the published row and column
+    totals, hidden ``<m`` cells in 1..m-1 and hidden ``x`` cells >= 0 (enumerated; more than
+    ``limit`` candidates counts as unsafe). The band is that of the chi-square approximation
+    (the one an attacker can compute), so a published band then says nothing about the hidden
+    cells.
+    """
+    from analysis.disclosure.auditor import _enumerate
+
+    if not band:
+        return False
+    n = np.asarray(counts, dtype=float)
+    st = np.asarray(status, dtype=object)
+    rows, cols = n.sum(axis=1), n.sum(axis=0)
+    lo = np.where(st == "", n, np.where(st == PRIMARY, 1.0, 0.0))
+    cap = np.minimum.outer(rows, cols)
+    hi = np.where(st == "", n, np.where(st == PRIMARY, np.minimum(min_cell - 1, cap), cap))
+    tables, _ = _enumerate(lo, hi, rows, rows, cols, cols, limit)
+    if tables is None:
+        return False
+    for t in tables:
+        t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+        if t.shape[0] < 2 or t.shape[1] < 2:
+            return False
+        dof = (t.shape[0] - 1) * (t.shape[1] - 1)
+        if p_band(float(stats.chi2.sf(float(_pearson(t)), dof))) != band:
+            return False
+    return True
 
 
 def association_test(
@@ -239,6 +352,7 @@ def crosstab(
     n_resamples: int = 10_000,
     seed: int | None = 0,
     codebook: Codebook | None = None,
+    merge: bool | None = None,
 ) -> CrosstabResult:
     """Counts, row / column percentages and a test of association of two questions.
 
@@ -256,12 +370,27 @@ def crosstab(
     n_resamples, seed : int
         Monte Carlo exact test, used when the expected-count rule fails on a table
         larger than 2x2.
+    merge : bool, optional
+        Publish the categories the codebook merges for disclosure control as one (default:
+        whenever disclosure control is on), see :func:`~analysis.stats.frequencies`.
+
+    Notes
+    -----
+    With disclosure control on, the test of a table that still has hidden cells is published
+    coarsened: the X2 statistic, Cramér's V, the expected counts and the exact p-values are
+    withheld (``withheld`` True) and only the band of the p-value is given (``p_band``:
+    ``"<0.001"``, ``"<0.01"``, ``"<0.05"``, ``">=0.05"``), and only when every table compatible
+    with the shown cells and totals falls in the same band (:func:`band_is_safe`); otherwise
+    ``p_band`` is empty too. An exact statistic of such a table can be inverted: few tables with
+    the published margins share its value.
 
     Returns
     -------
     CrosstabResult
     """
     cb = get_codebook(codebook)
+    if (bool(min_cell and min_cell > 1) if merge is None else merge):
+        df = apply_merges(df, [row, col], cb)
     rres, cres = resolve(df, row, cb), resolve(df, col, cb)
     view = design_view(df, weights)
     w = None if view is None else view.weights
@@ -274,8 +403,8 @@ def crosstab(
     np.add.at(n, (rc[ok], cc[ok]), 1)
     np.add.at(est, (rc[ok], cc[ok]), ww[ok])
     n_eff = float(ok.sum())
-    status = suppress_cells(n, min_cell)
     applied = bool(min_cell and min_cell > 1)
+    status, row_shown, col_shown = protect_crosstab(n, min_cell)
 
     rlab, clab = rres.labels(lang), cres.labels(lang)
     rtot, ctot = est.sum(axis=1), est.sum(axis=0)
@@ -295,6 +424,8 @@ def crosstab(
                     "col_pct": 100 * est[i, j] / ctot[j] if ctot[j] > 0 else np.nan,
                     "row_base_n": int(rtot_n[i]),
                     "col_base_n": int(ctot_n[j]),
+                    "row_base_shown": bool(row_shown[i]),
+                    "col_base_shown": bool(col_shown[j]),
                     "suppressed": status[i, j],
                 }
             )
@@ -305,7 +436,8 @@ def crosstab(
         for cnt, nn, s in zip(table["count"], table["n"], table["suppressed"], strict=True)
     ]
     for pct, base in (("row_pct", "row_base_n"), ("col_pct", "col_base_n")):
-        hide = (table["suppressed"] != "") | (applied & (table[base] < MIN_BASE_PCT))
+        hide = ((table["suppressed"] != "") | (applied & (table[base] < MIN_BASE_PCT))
+                | ~table[base.replace("_n", "_shown")])
         table[f"{pct}_display"] = [
             "" if h or np.isnan(v) else f"{v:.0f}%" for v, h in zip(table[pct], hide, strict=True)
         ]
@@ -318,7 +450,12 @@ def crosstab(
         hidden_pct_bases=int((applied & (bases < MIN_BASE_PCT)).sum()),
         scope=f"{row} x {col}",
     )
+    info["merged"] = [lab for code, lab in [*zip(rres.codes, rlab, strict=True), *zip(cres.codes, clab, strict=True)]
+                      if isinstance(code, str) and "+" in code]
     table.attrs["disclosure"] = info
+    year = year_of(df)
+    rcats, ccats = categories(df, row, cb), categories(df, col, cb)
+    stamp(table, "crosstab", year=year, row=row, col=col, variables={row: rcats, col: ccats})
 
     if weighted:
         res = design_test(view, rc, cc, r, c)
@@ -334,9 +471,20 @@ def crosstab(
         weighted=weighted,
         weighting=view.method if weighted else "unweighted",
     )
+    res["p_band"] = p_band(res["pvalue"])
+    res["withheld"] = bool(applied and (status != "").any())
+    if res["withheld"] and not band_is_safe(n, status, min_cell, res["p_band"]):
+        res["p_band"] = ""  # even the band would tell which table lies behind the hidden cells
+    if res["withheld"]:
+        for key in ("statistic", "pvalue", "chi2_pvalue", "cramers_v", "expected_min",
+                    "expected_lt5_pct"):
+            res[key] = np.nan
     test = pd.DataFrame([res])
     test = test[["row", "col"] + [k for k in test.columns if k not in ("row", "col")]]
     test.attrs["disclosure"] = info
+    stamp(test, "crosstab_test", year=year, variables={row: rcats, col: ccats},
+          tables={f"{row} x {col}": {"row_cats": [expand(c, as_list=True) for c in rres.codes],
+                                     "col_cats": [expand(c, as_list=True) for c in cres.codes]}})
 
     total = "Totale" if lang == "it" else "Total"
     disp = pd.DataFrame(
@@ -350,8 +498,10 @@ def crosstab(
         index=pd.Index(rlab, name=rres.title(lang) if rres.variable else row),
         columns=clab,
     )
-    disp[total] = [format_count(v, "") for v in (rtot if weighted else rtot_n)]
-    disp.loc[total] = [format_count(v, "") for v in (ctot if weighted else ctot_n)] + [
+    disp[total] = [format_count(v, "" if s else SECONDARY)
+                   for v, s in zip(rtot if weighted else rtot_n, row_shown, strict=True)]
+    disp.loc[total] = [format_count(v, "" if s else SECONDARY)
+                       for v, s in zip(ctot if weighted else ctot_n, col_shown, strict=True)] + [
         format_count(est.sum() if weighted else n.sum(), "")
     ]
     disp.attrs["disclosure"] = info

@@ -38,11 +38,15 @@ import pandas as pd
 from scipy import stats
 
 from analysis.codebook import Codebook
+from analysis.disclosure.describe import stamp, year_of
 from analysis.stats._common import (
     Resolved,
+    apply_merges,
     as_list,
+    categories,
     get_codebook,
     group_frame,
+    label_of,
     resolve,
 )
 from analysis.stats._design import DesignView, design_view
@@ -152,6 +156,8 @@ def _suppress_with_dk(
     if dk_n is None:
         return suppress_cells(n, min_cell), None, np.ones(g, dtype=bool)
     table = np.column_stack([n, dk_n])
+    # the don't-know column: hidden cells only need not be pinned (a width rule here would hide
+    # whole tables: the column total is the one-way table's don't-know count)
     st = suppress_cells(table, min_cell, _dk_constraints(g, k))
     return st[:, :k], st[:, k], st[:, k] == ""
 
@@ -335,6 +341,7 @@ def frequencies(
     lang: str = "it",
     alpha: float = 0.05,
     codebook: Codebook | None = None,
+    merge: bool | None = None,
 ) -> pd.DataFrame:
     """Counts and percentages per answer, with Wilson intervals, by group.
 
@@ -361,6 +368,10 @@ def frequencies(
     alpha : float
         1 - confidence level of the intervals.
     codebook : Codebook, optional
+    merge : bool, optional
+        Publish the answers the codebook merges for disclosure control (``disclosure_merge``)
+        as one category (code ``"1+2"``, label ``"Not at all / Slightly"``); default: whenever
+        disclosure control is on (``min_cell > 1``), for the variable and the groups.
 
     Returns
     -------
@@ -381,6 +392,8 @@ def frequencies(
     """
     cb = get_codebook(codebook)
     byl = as_list(by)
+    if _merging(merge, min_cell):
+        df = apply_merges(df, [*expand_columns(df, variable, cb), *byl], cb)
     view = design_view(df, weights)
     parts = []
     for col in expand_columns(df, variable, cb):
@@ -391,7 +404,21 @@ def frequencies(
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     out.attrs["disclosure"] = merge_disclosure(p.attrs["disclosure"] for p in parts)
     out.attrs["disclosure"]["scope"] = variable
+    merged = [str(lab) for code, lab in zip(out["code"], out["label"], strict=True)
+              if isinstance(code, str) and "+" in code]
+    for b in byl:
+        if b in out.columns:
+            merged += [label_of(cb, b, v, lang) for v in pd.unique(out[b]) if isinstance(v, str) and "+" in v]
+    out.attrs["disclosure"]["merged"] = list(dict.fromkeys(merged))
+    cols = expand_columns(df, variable, cb)
+    stamp(out, "frequencies", year=year_of(df), by=byl,
+          variables={c: categories(df, c, cb) for c in [*cols, *(b for b in byl if b != "year")]})
     return out
+
+
+def _merging(merge: bool | None, min_cell: int) -> bool:
+    """Declared merges apply when asked, by default whenever disclosure control is on."""
+    return bool(min_cell and min_cell > 1) if merge is None else bool(merge)
 
 
 def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
@@ -413,9 +440,12 @@ def _summary_one(
     alpha: float,
     top: int,
     cb: Codebook,
+    merge: bool = False,
 ) -> pd.DataFrame:
     w = None if view is None else view.weights
     t = tabulate_codes(df, column, by, w, cb)
+    # the cells as published (declared merges applied) decide what is hidden
+    t_pub = tabulate_codes(apply_merges(df, [column], cb), column, by, w, cb) if merge else t
     res: Resolved = t["res"]
     if not res.ordered:
         raise ValueError(
@@ -429,7 +459,7 @@ def _summary_one(
     ww = np.ones(len(df)) if w is None else w
     applied = bool(min_cell and min_cell > 1)
     # the don't-know count is protected exactly as in frequencies() of the same groups
-    _, st_dk, _ = _suppress_with_dk(t["n"], t["dk_n"], min_cell)
+    st_scale, st_dk, _ = _suppress_with_dk(t_pub["n"], t_pub["dk_n"], min_cell)
     rows = []
     for i, grp in enumerate(t["groups"]):
         mask = (
@@ -500,6 +530,7 @@ def _summary_one(
             out[c] = np.nan
     out["low_base"] = out["n"] < FLAG_BASE
     hidden = 0
+    out["stats_withheld"] = False
     if applied:
         small = out["n"] < MIN_BASE_PCT
         hidden = int(small.sum())
@@ -508,6 +539,11 @@ def _summary_one(
         for cnt, cols in (("top_n", top_cols), ("bottom_n", bot_cols)):
             tiny = (out[cnt] > 0) & (out[cnt] < min_cell)
             out.loc[tiny, cols] = np.nan
+        # a group whose published distribution still has a hidden cell gets no mean, SD,
+        # median or box share: with the shown cells and the base they would give it away
+        with_hidden = (np.asarray(st_scale) != "").any(axis=1)
+        out.loc[with_hidden, stat_cols + top_cols + bot_cols] = np.nan
+        out["stats_withheld"] = with_hidden
     out = out.drop(columns=["top_n", "bottom_n"])
     out["weighted"] = w is not None
     if view is not None:
@@ -532,6 +568,7 @@ def scale_summary(
     alpha: float = 0.05,
     top: int = 2,
     codebook: Codebook | None = None,
+    merge: bool | None = None,
 ) -> pd.DataFrame:
     """Mean, median and top-/bottom-2-box share of an ordered scale, by group.
 
@@ -543,7 +580,10 @@ def scale_summary(
     is the weighted SD with ``n / (n - 1)`` (``svyvar``). With disclosure control on, statistics on a base under 10 are not
     shown, nor a box share resting on 1..min_cell-1 respondents, and the don't-know
     count is shown in ``dk_display`` protected as in :func:`frequencies` (``"<5"`` or
-    ``"x"``); ``dk_n`` keeps the exact count for researchers.
+    ``"x"``); ``dk_n`` keeps the exact count for researchers. A group whose distribution as
+    published (declared merges applied, see :func:`frequencies`) still has a hidden cell gets
+    no mean, SD, median or box share (``stats_withheld``): next to the shown cells and the
+    base, the sum of codes would pin the hidden ones.
 
     Returns
     -------
@@ -554,13 +594,26 @@ def scale_summary(
     """
     cb = get_codebook(codebook)
     byl = as_list(by)
+    merging = _merging(merge, min_cell)
+    if merging:
+        df = apply_merges(df, byl, cb)
     view = design_view(df, weights)
     parts = []
     for col in expand_columns(df, variable, cb):
-        part = _summary_one(df, col, byl, view, min_cell, alpha, top, cb)
+        part = _summary_one(df, col, byl, view, min_cell, alpha, top, cb, merging)
         if col != variable:
             part.insert(len(byl), "item", col.partition("__")[2])
         parts.append(part)
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     out.attrs["disclosure"] = merge_disclosure(p.attrs["disclosure"] for p in parts)
+    cols = expand_columns(df, variable, cb)
+    scores = {}
+    for c in cols:
+        codes = resolve(df, c, cb).codes
+        try:
+            scores[c] = {str(k): float(k) for k in codes}
+        except (TypeError, ValueError):
+            scores[c] = {str(k): float(i + 1) for i, k in enumerate(codes)}
+    stamp(out, "scale_summary", year=year_of(df), by=byl, top=top, scores=scores,
+          variables={c: categories(df, c, cb) for c in [*cols, *(b for b in byl if b != "year")]})
     return out

@@ -36,8 +36,9 @@ import pandas as pd
 from scipy import stats
 
 from analysis.codebook import Codebook
+from analysis.disclosure.describe import cat, stamp, year_of
 from analysis.errors import SurveyUsageError
-from analysis.stats._common import as_list, get_codebook, group_frame
+from analysis.stats._common import as_list, categories, get_codebook, group_frame
 from analysis.stats._design import DesignView, design_view, wald_f
 from analysis.stats.disclosure import (
     FLAG_BASE,
@@ -437,10 +438,16 @@ def multiple_response(
     co.attrs["disclosure"] = disclosure_info(
         co_status, min_cell=min_cell, scope=f"{question} co-occurrence"
     )
+    pairwise = pd.concat(pairs, ignore_index=True)
+    variables = {f"{question}__{cat(o)}": ["1", "0", "na"] for o in options}
+    variables.update({b: categories(df, b, cb) for b in byl if b != "year"})
+    for frame, kind in ((table, "multiple_response"), (pairwise, "mcnemar")):
+        stamp(frame, kind, year=year_of(df), by=byl, question=question,
+              options=[cat(o) for o in options], variables=variables)
     return MultipleResponseResult(
         table=table,
         picks=pd.DataFrame(picks),
         cochran=pd.DataFrame(coch),
-        pairwise=pd.concat(pairs, ignore_index=True),
+        pairwise=pairwise,
         cooccurrence=co,
     )

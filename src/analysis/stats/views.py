@@ -23,9 +23,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis.config import DEFAULT_ALPHA, DEFAULT_LANG
+from analysis.disclosure.suppression import MIN_CELL, PRIMARY, SECONDARY, format_count
 from analysis.parameters import format_percent_level
 
-__all__ = ["protect_table", "reader_view"]
+__all__ = ["protect_quality", "protect_table", "reader_view"]
 
 _HEADERS = {
     "en": {"label": "Answer", "n_display": "n", "pct_display": "%", "ci": "{level} CI"},
@@ -87,6 +88,34 @@ _PCT_FIGURES = ("pct", "se", "ci_low", "ci_high", "pct_respondents", "pct_respon
 _BASE_FIGURES = ("base_n", "base", "n_eff")
 
 
+def protect_quality(summary: pd.DataFrame, min_cell: int = MIN_CELL) -> pd.DataFrame:
+    """Protect the data-quality summary (``prepare``): small don't-know and no-answer counts.
+
+    A don't-know count of 1..min_cell-1 is hidden (``"<5"``), as in the question's own table, and
+    the variable's no-answer count is hidden with it (``"x"``): next to the number of respondents
+    and the bases of the tables, it would give the don't-know count away. A no-answer count is
+    not hidden on its own: every table of the question gives it (respondents minus the base of
+    the table, including don't know). ``n_display`` says what is shown; ``n`` and ``pct`` are
+    blanked by :func:`protect_table`.
+    """
+    out = summary.copy()
+    n = out["n"].astype(float)
+    per_var = out["variable"].notna()
+    status = pd.Series("", index=out.index, dtype=object)
+    dk = out["measure"] == "dont_know"
+    small = per_var & dk & (n > 0) & (n < min_cell) & bool(min_cell and min_cell > 1)
+    status[small] = PRIMARY
+    for _, grp in out[per_var].groupby("variable", sort=False):
+        if (status[grp.index] != "").any():
+            status[grp.index[status[grp.index] == ""]] = SECONDARY
+    out["suppressed"] = status
+    out["n_display"] = [format_count(v, s, min_cell) for v, s in zip(n, status, strict=True)]
+    if "percent" in out.columns:
+        out["pct_hidden"] = status != ""
+        out = out.rename(columns={"percent": "pct"})
+    return out
+
+
 def protect_table(table: pd.DataFrame) -> pd.DataFrame:
     """Blank the exact figures that disclosure control hides, for a table that leaves the package.
 
@@ -105,6 +134,8 @@ def protect_table(table: pd.DataFrame) -> pd.DataFrame:
     [12.0, nan]
     """
     out = table.copy()
+    if {"measure", "variable", "n", "base"} <= set(out.columns) and "suppressed" not in out.columns:
+        out = protect_quality(out)
     if "suppressed" in out.columns:
         hidden = out["suppressed"].fillna("").astype(str).str.len() > 0
         for col in _CELL_FIGURES:
@@ -120,6 +151,9 @@ def protect_table(table: pd.DataFrame) -> pd.DataFrame:
         for col in _BASE_FIGURES:
             if col in out.columns:
                 out[col] = out[col].astype(float).where(shown)
+    for base, shown in (("row_base_n", "row_base_shown"), ("col_base_n", "col_base_shown")):
+        if {base, shown} <= set(out.columns):  # a cross-tab's total hidden like its one-way cell
+            out[base] = out[base].astype(float).where(out[shown].fillna(False).astype(bool))
     if {"dk_n", "dk_display"} <= set(out.columns):
         exact = out["dk_display"].astype(str).str.fullmatch(r"\d+")
         out["dk_n"] = out["dk_n"].astype(float).where(exact)
