@@ -36,6 +36,7 @@ __all__ = [
     "fmt_ratio",
     "fmt_date",
     "fmt_list",
+    "pct_with_article",
 ]
 
 #: Languages of the reports and their Babel locales.
@@ -208,3 +209,32 @@ def fmt_list(items: list[str], lang: str = "en") -> str:
     if not items:
         return ""
     return format_list(items, locale=locale_of(lang))
+
+
+_IT_ARTICLES = {"": ("il", "l'"), "da": ("dal", "dall'"), "a": ("al", "all'")}
+_EN_PREPOSITIONS = {"": "", "da": "from ", "a": "to "}
+
+
+def pct_with_article(value: object, lang: str, prep: str = "") -> str:
+    """A percentage as the subject or object of a sentence: ``l'80%``, ``il 75%``, ``dall'11%``.
+
+    Italian puts an article (joined to ``da``/``a`` when given) before a percentage, elided
+    before a number read with a vowel (1, 8, 11, 18, 80-89, 800-899...); English writes the
+    percentage, after ``from``/``to`` for ``prep="da"``/``"a"``.
+
+    Examples
+    --------
+    >>> pct_with_article(80.2, "it"), pct_with_article(75, "it"), pct_with_article(11, "it", "da")
+    ("l'80%", 'il 75%', "dall'11%")
+    >>> pct_with_article(8, "it", "a"), pct_with_article(60, "en", "da")
+    ("all'8%", 'from 60%')
+    """
+    text = fmt_pct(value, 0, lang)
+    if lang != "it":
+        return _EN_PREPOSITIONS[prep] + text
+    n = abs(int(round(float(value))))  # type: ignore[arg-type]
+    digits = str(n)
+    vowel = (n in (1, 8, 11, 18) or digits.startswith("8") and len(digits) in (2, 3)
+             or (len(digits) in (4, 5, 6) and digits.startswith(("8", "11", "18"))))
+    plain, elided = _IT_ARTICLES[prep]
+    return f"{elided}{text}" if vowel else f"{plain} {text}"
