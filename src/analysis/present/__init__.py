@@ -9,6 +9,7 @@ them into words, reader tables, figure captions and alt text, and the key findin
 Notebooks import it (through the notebook kit); the statistics never do.
 """
 
+from analysis.present.chapter import Chapter
 from analysis.present.messages import t, tn
 from analysis.present.numbers import (
     fmt_ci,
@@ -20,4 +21,5 @@ from analysis.present.numbers import (
     fmt_ratio,
 )
 
-__all__ = ["t", "tn", "fmt_ci", "fmt_date", "fmt_int", "fmt_number", "fmt_p", "fmt_pct", "fmt_ratio"]
+__all__ = [
+    "Chapter", "t", "tn", "fmt_ci", "fmt_date", "fmt_int", "fmt_number", "fmt_p", "fmt_pct", "fmt_ratio"]

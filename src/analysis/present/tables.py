@@ -53,7 +53,8 @@ TABLE_CSS = """
   color: #222; }
 .reader-table td, .reader-table th { overflow-wrap: normal !important; word-break: normal !important;
   hyphens: manual; }
-.reader-table td.gt_right, .reader-table th.gt_right { white-space: nowrap; }
+.reader-table td.gt_right { white-space: nowrap; }
+.reader-table th { white-space: normal !important; }
 .reader-table td.gt_sourcenote, .reader-table td.gt_footnote { font-size: 0.75rem; white-space: normal; }
 @media print { .reader-table table { break-inside: auto; } .reader-table tr { break-inside: avoid; } }
 """

@@ -19,6 +19,8 @@ from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Any, Bool, Unicode, default
 
+from analysis.present.messages import t
+
 from .chromium import PdfPrinter
 from .html import (
     READER_REMOVE_CELL_TAGS,
@@ -32,8 +34,8 @@ from .html import (
 
 __all__ = ["ReportHTMLExporter", "ChromiumPDFExporter", "TOC_TITLES"]
 
-#: Title of the table of contents per language.
-TOC_TITLES: dict[str, str] = {"en": "Contents", "it": "Indice"}
+#: Title of the table of contents per language (from the message catalogue).
+TOC_TITLES: dict[str, str] = {lang: t("toc.title", lang) for lang in ("it", "en")}
 
 
 class ReportHTMLExporter(HTMLExporter):

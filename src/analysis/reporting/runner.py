@@ -60,7 +60,6 @@ FAILED_SUBDIR = "failed"
 #: Parameters the runner always sets.
 RUNNER_PARAMETERS = ("year", "input_path", "output_dir")
 
-_TITLES = {"en": "Soft-skills survey {year}", "it": "Indagine sulle soft skill {year}"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -411,12 +410,17 @@ def combine_for_reader(nbs: Iterable, *, year: int, lang: str, prov: dict) -> ob
     """One notebook for the reader report: a title, the cells of every notebook, the provenance."""
     import nbformat
 
+    from analysis.present.messages import t
+
     nbs = list(nbs)
-    title = _TITLES.get(lang, _TITLES["en"]).format(year=year)
+    title = t("report.title", lang if lang in ("it", "en") else "en", year=year)
     cells = [nbformat.v4.new_markdown_cell(f"# {title}")]
+    appendix = []  # cells tagged "appendix" (methods, diagnostics) go after every chapter
     for nb in nbs:
-        cells.extend(nb.cells)
-    cells.append(nbformat.v4.new_markdown_cell(_provenance.to_markdown(prov, lang, heading="# ")))
+        for cell in nb.cells:
+            (appendix if "appendix" in cell.get("metadata", {}).get("tags", []) else cells).append(cell)
+    cells.extend(appendix)
+    cells.append(nbformat.v4.new_markdown_cell(_provenance.to_markdown(prov, lang, heading="## ")))
     metadata = dict(nbs[0].metadata) if nbs else {}
     metadata.pop("papermill", None)
     metadata["title"] = title

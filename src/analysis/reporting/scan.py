@@ -98,7 +98,7 @@ def output_problems(nb, name: str = "notebook") -> list[str]:
                     add(f"text printed to {out.get('name')} ({_excerpt(text)})")
                 continue
             data = out.get("data", {})
-            if kind == "execute_result" and set(data) <= {"text/plain"}:
+            if kind == "execute_result":  # the value of a cell's last line: never meant for a reader
                 add(f"a value printed as Python shows it ({_excerpt(data.get('text/plain', ''))})")
                 continue
             if "image/png" in data or "image/svg+xml" in data:
