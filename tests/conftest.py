@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Prepared years are cached by content (analysis.processed); tests keep the cache out of the
+# checkout. Set before anything imports analysis.config; notebook kernels inherit it.
+os.environ.setdefault("SOFTSKILLS_PROCESSED_DIR", tempfile.mkdtemp(prefix="softskills-processed-"))
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -140,24 +140,47 @@ def test_simulate_then_validate_round_trip(capsys, tmp_path):
     assert code == 0, out_text
 
 
-def test_run_delegates_to_reporting(capsys, monkeypatch):
+def test_run_hands_typed_parameters_to_the_build(capsys, monkeypatch):
+    """Every flag of `softskills run` reaches the build as a validated ReportParameters."""
+    from analysis.reporting import runner
+
     seen = {}
-    fake = types.ModuleType("analysis.reporting")
 
-    def cli_run(args):
-        seen.update(year=args.year, all=args.all, quiet=args.quiet)
-        return 0
+    def fake_build(specs, **kwargs):
+        seen["params"] = [s.params for s in specs]
+        seen["pdf"] = {s.pdf for s in specs}
+        seen.update(kwargs)
+        return [runner.ReportOutcome(s, "up to date") for s in specs]
 
-    fake.cli_run = cli_run
-    monkeypatch.setitem(sys.modules, "analysis.reporting", fake)
-    code, _, _ = run(capsys, "run", "--year", "2020", "--year", "2021", "--quiet")
-    assert code == 0 and seen == {"year": [2020, 2021], "all": False, "quiet": True}
+    monkeypatch.setattr(runner, "build_reports", fake_build)
+    margins = "data/margins/example.yaml"
+    code, out, _ = run(capsys, "run", "--year", "2020", "--year", "2021", "--lang", "it", "--lang", "en",
+                       "--alpha", "0.1", "--link", "probit", "--weights", margins, "--min-cell", "3",
+                       "--jobs", "2", "--executor", "dask", "--force", "--quiet", "--no-pdf")
+    assert code == 0, out
+    params = seen["params"]
+    assert [(p.year, p.lang) for p in params] == [(2020, "it"), (2020, "en"), (2021, "it"), (2021, "en")]
+    assert {(p.alpha, p.link, p.min_cell, p.weights.name) for p in params} == {(0.1, "probit", 3, "example.yaml")}
+    assert seen["pdf"] == {False}
+    assert (seen["jobs"], seen["executor"], seen["force"], seen["quiet"]) == (2, "dask", True, True)
+    assert out.splitlines()[-1].startswith("4 report(s): 0 built, 4 up to date, 0 failed")
 
 
-def test_run_without_reporting_layer_exit_2(capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "analysis.reporting", None)  # import fails
-    code, _, err = run(capsys, "run", "--all")
-    assert code == 2 and "reporting layer is not available" in err
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--lang", "fr"], "lang must be one of it, en; got 'fr'"),
+    (["--alpha", "2"], "alpha must be a number strictly between 0 and 1"),
+    (["--link", "identity"], "link must be one of logit, probit"),
+    (["--min-cell", "-1"], "min_cell must be a whole number >= 0"),
+    (["--weights", "nope.yaml"], "weights file 'nope.yaml' does not exist"),
+    (["--year", "1999"], "unknown year 1999"),
+    (["--jobs", "0"], "--jobs must be at least 1"),
+    (["--scheduler", "tcp://x:1"], "--scheduler needs --executor dask"),
+    (["--year", "2020", "--year", "2021", "--input", "data/raw/2020.csv"], "exactly one --year"),
+])
+def test_run_refuses_bad_flags_in_one_line(capsys, argv, message):
+    code, _, err = run(capsys, "run", *argv)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_console_script_no_traceback(tmp_path):

@@ -30,8 +30,9 @@ YEAR = 2022
 NOTEBOOKS = discover_notebooks(config.NOTEBOOKS_DIR)
 EXPECTED_NAMES = ["01_data_quality.ipynb", "02_descriptives.ipynb", "03_ordinal_models.ipynb",
                   "04_trends.ipynb"]
-PARAMETER_TYPES = {"year": "int", "input_path": "str", "lang": "str", "min_cell": "int",
-                   "weights": "str", "link": "str", "alpha": "float", "output_dir": "str"}
+PARAMETER_TYPES = {"year": "int", "input_path": "str", "lang": "str", "alpha": "float",
+                   "link": "str", "weights": "str", "min_cell": "int", "raw_dir": "str",
+                   "output_dir": "str"}
 MARGINS = config.DATA_DIR / "margins" / "example.yaml"
 BAD_LABEL = "Moltissimo!"
 
@@ -100,15 +101,16 @@ def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """The one full build of the module (PDF on)."""
     reports = tmp_path_factory.mktemp("reports")
-    return build_year(YEAR, reports_dir=reports, raw_dir=raw_dir, quiet=True, pdf=True, log=_quiet)
+    return build_year(YEAR, reports_dir=reports, raw_dir=raw_dir, parameters={"lang": "en"},
+                      quiet=True, pdf=True, log=_quiet)
 
 
 @pytest.fixture(scope="module")
 def rebuilt(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """A second build of the same inputs (PDF off) in another reports folder."""
     reports = tmp_path_factory.mktemp("reports2")
-    return build_year(YEAR, reports_dir=reports, raw_dir=raw_dir, quiet=True, pdf=False,
-                      log=_quiet)
+    return build_year(YEAR, reports_dir=reports, raw_dir=raw_dir, parameters={"lang": "en"},
+                      quiet=True, pdf=False, log=_quiet)
 
 
 def _reader_html(result) -> str:
@@ -140,7 +142,7 @@ def test_every_notebook_executed_without_error(built) -> None:
             errors = [o for o in cell.outputs if o.output_type == "error"]
             assert not errors, (path.name, cell.source[:80], errors[0].get("evalue"))
         assert not nb.metadata.get("papermill", {}).get("exception"), path.name
-    assert not (built.report_dir / "failed").exists()
+    assert not (built.report_dir / "internal" / "failed").exists()
 
 
 def test_trends_pool_two_years(built) -> None:
@@ -176,7 +178,7 @@ def test_reader_html_has_no_code(built) -> None:
     text = _reader_html(built)
     body = text[text.index("<body"):]
     for marker in ("class=\"highlight", "hl-ipython3", "jp-CodeMirrorEditor", "jp-InputPrompt",
-                   "validate_parameters", "injected-parameters", "Traceback", "In&nbsp;["):
+                   "setup(globals())", "injected-parameters", "Traceback", "In&nbsp;["):
         assert marker not in body, marker
     # the only input areas are the rendered markdown cells; code cells have no input
     assert body.count("jp-InputArea") == body.count("jp-MarkdownCell") > 0
@@ -207,8 +209,9 @@ def test_reader_html_and_pdf_carry_provenance(built, raw_dir: Path) -> None:
     params = prov["parameters"]
     assert params["year"] == YEAR and params["lang"] == "en" and params["min_cell"] == 5
     assert params["link"] == "logit" and params["alpha"] == 0.05 and params["weights"] == ""
+    assert "output_dir" not in params  # where the report went is not part of what it says
     tokens = [f"year={YEAR}", 'lang="en"', "min_cell=5", 'link="logit"', "alpha=0.05",
-              'weights=""', 'output_dir="."']
+              'weights=""']
     visible = _plain(_reader_html(built))
     pdf = "".join(_run("pdftotext", str(built.reader_pdf), "-").split())
     for where, text in (("html", "".join(visible.split())), ("pdf", pdf)):
@@ -229,7 +232,7 @@ def test_pdf_is_a4_and_has_level1_headings(built) -> None:
     text = " ".join(_run("pdftotext", str(built.reader_pdf), "-").split())
     for heading in [f"Soft-skills survey {YEAR}", *_headings(1), "Provenance"]:
         assert heading in text, heading
-    assert "import " not in text and "validate_parameters" not in text
+    assert "import " not in text and "setup(globals())" not in text
 
 
 # -- further builds (PDF off) --------------------------------------------------------------------
@@ -244,8 +247,8 @@ def test_second_build_gives_identical_tables(built, rebuilt) -> None:
 
 
 def test_italian_build(raw_dir: Path, tmp_path: Path) -> None:
-    result = build_year(YEAR, parameters={"lang": "it"}, reports_dir=tmp_path, raw_dir=raw_dir,
-                        quiet=True, pdf=False, log=_quiet)
+    result = build_year(YEAR, reports_dir=tmp_path, raw_dir=raw_dir, quiet=True, pdf=False,
+                        log=_quiet)  # the package's default language
     assert result.provenance["parameters"]["lang"] == "it"
     text = _reader_html(result)
     assert "Molto" in text and "Ruolo" in text
@@ -253,9 +256,9 @@ def test_italian_build(raw_dir: Path, tmp_path: Path) -> None:
 
 
 def test_weighted_build_says_results_are_weighted(raw_dir: Path, tmp_path: Path) -> None:
-    result = build_year(YEAR, parameters={"weights": str(MARGINS)}, reports_dir=tmp_path,
-                        raw_dir=raw_dir, quiet=True, pdf=False, log=_quiet)
-    assert result.provenance["parameters"]["weights"] == str(MARGINS.resolve())
+    result = build_year(YEAR, parameters={"weights": str(MARGINS), "lang": "en"},
+                        reports_dir=tmp_path, raw_dir=raw_dir, quiet=True, pdf=False, log=_quiet)
+    assert result.provenance["parameters"]["weights"] == "data/margins/example.yaml"
     descriptives = _outputs_text(result.notebooks[1])
     assert "Results are **weighted** by raking" in descriptives
     assert MARGINS.name in descriptives
@@ -277,20 +280,14 @@ def test_bad_answer_label_fails_and_keeps_previous_report(rebuilt, raw_dir: Path
     with open(bad_dir / f"{YEAR}.csv", "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
 
-    reports = rebuilt.report_dir.parent
+    reports = rebuilt.report_dir.parent.parent
     final = rebuilt.report_dir
     before = _files(final)
     with pytest.raises(ReportBuildError) as info:
-        build_year(YEAR, reports_dir=reports, raw_dir=bad_dir, quiet=True, pdf=False, log=_quiet)
+        build_year(YEAR, reports_dir=reports, raw_dir=bad_dir, parameters={"lang": "en"},
+                   quiet=True, pdf=False, log=_quiet)
     message = str(info.value)
-    assert "\n" not in message
-    assert message.startswith(f"{YEAR}: notebook 01_data_quality.ipynb failed at cell ")
-    assert BAD_LABEL in message
-    after = _files(final)
-    assert {k: v for k, v in after.items() if not k.startswith("failed/")} == before
-    failed = sorted(k for k in after if k.startswith("failed/"))
-    assert failed == ["failed/01_data_quality.ipynb", "failed/error.txt"]
-    partial = nbformat.read(final / "failed" / "01_data_quality.ipynb", as_version=4)
-    assert any(o.output_type == "error" for c in partial.cells if c.cell_type == "code"
-               for o in c.outputs)
+    assert message.startswith(f"{YEAR}: cannot prepare {YEAR}.csv: ")
+    assert BAD_LABEL in message  # the problem, located
+    assert _files(final) == before  # the previous report is left as it was
     assert sorted(p.name for p in reports.iterdir()) == [str(YEAR)]  # no temporary folder left

@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 
 import nbformat
-import numpy as np
-import pandas as pd
 import papermill
 import pytest
+from papermill.exceptions import PapermillExecutionError
 
-from analysis.reporting import ReportBuildError, build_year, build_years, format_summary
+from analysis.parameters import ParameterError, ReportParameters
+from analysis.reporting import ReportBuildError, build_reports, build_year, make_specs
 from analysis.reporting.chromium import find_chromium, launch_args
+from analysis.simulate import simulate_export
 
 pytestmark = pytest.mark.slow
 
@@ -32,13 +33,7 @@ HEADINGS_EN = ["Soft-skills survey 2020", "Data quality and answers", "Sample",
 
 
 def _raw_year(folder: Path, year: int, seed: int) -> Path:
-    rng = np.random.default_rng(seed)
-    n = 120
-    df = pd.DataFrame({"role": rng.choice(["agent", "lead", "manager"], n),
-                       "q2": rng.integers(1, 6, n)})
-    path = folder / f"{year}.csv"
-    df.to_csv(path, index=False)
-    return path
+    return simulate_export(year, 60, seed, out=folder / f"{year}.csv")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +49,7 @@ def built(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     reports = tmp_path_factory.mktemp("reports")
     lines: list[str] = []
     result = build_year(2020, notebooks=NOTEBOOKS, reports_dir=reports, raw_dir=raw_dir,
-                        quiet=True, log=lines.append)
+                        parameters={"lang": "en"}, quiet=True, log=lines.append)
     return result, reports, lines
 
 
@@ -78,11 +73,33 @@ def test_papermill_runs_fixture_with_parameters_in_venv_kernel(tmp_path: Path) -
     assert "injected-parameters" in nb.cells[1].metadata.tags
 
 
+def test_papermill_direct_misspelt_or_bad_parameter_is_an_error(raw_dir: Path, tmp_path: Path) -> None:
+    for params, expected in (({"yeer": 2021}, "unknown parameter 'yeer' (did you mean 'year'?)"),
+                             ({"lang": "fr"}, "lang must be one of it, en; got 'fr'")):
+        with pytest.raises(PapermillExecutionError) as info:
+            papermill.execute_notebook(str(NOTEBOOKS[1]), str(tmp_path / "out.ipynb"),
+                                       parameters={"raw_dir": str(raw_dir), **params},
+                                       kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+        assert info.value.ename == "ParameterError"
+        assert expected in info.value.evalue
+    assert not (tmp_path / "tables").exists()
+
+
+def test_papermill_direct_without_output_dir_writes_to_a_temporary_folder(raw_dir: Path,
+                                                                           tmp_path: Path) -> None:
+    papermill.execute_notebook(str(NOTEBOOKS[1]), str(tmp_path / "out.ipynb"),
+                               parameters={"raw_dir": str(raw_dir)}, kernel_name="python3",
+                               progress_bar=False, cwd=str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ipynb"]  # no tables/ littered here
+
+
 def test_help_notebook_lists_typed_parameters() -> None:
     info = papermill.inspect_notebook(str(NOTEBOOKS[0]))
     types = {name: item["inferred_type_name"] for name, item in info.items()}
     assert types == {"year": "int", "input_path": "str", "lang": "str", "link": "str",
-                     "min_cell": "int", "alpha": "float", "weights": "str", "output_dir": "str"}
+                     "min_cell": "int", "alpha": "float", "weights": "str", "raw_dir": "str",
+                     "output_dir": "str"}
+    assert list(types) == list(ReportParameters.names())
     assert all(item["help"] for item in info.values())
     cli = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(NOTEBOOKS[0])],
                          capture_output=True, text=True, check=True).stdout
@@ -93,19 +110,30 @@ def test_help_notebook_lists_typed_parameters() -> None:
 # -- a successful build ---------------------------------------------------------------------
 def test_build_layout_and_progress(built) -> None:
     result, reports, lines = built
-    final = reports / "2020"
+    final = reports / "2020" / "en"
     assert result.report_dir == final
     assert [p.name for p in result.notebooks] == ["report_a.ipynb", "report_b.ipynb"]
+    assert all(p.parent == final / "internal" for p in (*result.notebooks, *result.researcher_html))
     assert all(p.exists() for p in (*result.notebooks, *result.researcher_html,
                                      result.reader_html, result.reader_pdf))
+    assert result.reader_html.parent == final and result.reader_html.name == "report-2020.html"
     assert [p.name for p in result.tables] == ["q2_by_role.csv", "role_by_q2.csv",
                                                "sample_by_role.csv"]
     assert [p.name for p in result.figures] == ["q2_by_role.png", "q2_by_role.svg"]
     assert (final / "provenance.json").exists()
-    assert not (final / "failed").exists()
+    assert not (final / "internal" / "failed").exists()
     assert sorted(p.name for p in reports.iterdir()) == ["2020"]  # no temporary folder left
-    assert lines[0] == "[2020] 1/2 report_a.ipynb: running"
-    assert any(line.startswith("[2020] 2/2 report_b.ipynb: done in") for line in lines)
+    assert lines[-1].startswith("[1/1] 2020 en  ok ")
+
+
+def test_internal_notebooks_say_they_are_not_for_publication(built) -> None:
+    result, _, _ = built
+    for nb_path, html_path in zip(result.notebooks, result.researcher_html, strict=True):
+        first = nbformat.read(nb_path, as_version=4).cells[0]
+        assert first.source.startswith("**Internal working copy — not for publication.**")
+        assert "not for publication" in html_path.read_text(encoding="utf-8")
+    reader = result.reader_html.read_text(encoding="utf-8")
+    assert "not for publication" not in reader and "internal/" not in reader
 
 
 def test_provenance_of_build(built, raw_dir: Path) -> None:
@@ -114,7 +142,8 @@ def test_provenance_of_build(built, raw_dir: Path) -> None:
     assert prov["input_sha256"] == hashlib.sha256((raw_dir / "2020.csv").read_bytes()).hexdigest()
     params = prov["parameters"]
     assert params["year"] == 2020 and params["lang"] == "en" and params["alpha"] == 0.05
-    assert params["link"] == "logit" and params["min_cell"] == 5  # notebook defaults recorded
+    assert params["link"] == "logit" and params["min_cell"] == 5  # defaults recorded
+    assert prov["data"]["respondents"] > 0 and prov["report_date"] == prov["data"]["fieldwork_end"]
     html = result.reader_html.read_text(encoding="utf-8")
     assert prov["input_sha256"] in html and prov["git_commit"] in html
 
@@ -123,7 +152,7 @@ def test_reader_html_hides_code_and_has_every_heading(built) -> None:
     result, _, _ = built
     html = result.reader_html.read_text(encoding="utf-8")
     body = html[html.index("<body"):]
-    for marker in ("import pandas", "validate_parameters", "save_table(", "SECRET_CODE_MARKER",
+    for marker in ("import pandas", "setup(globals())", "save_table(", "SECRET_CODE_MARKER",
                    "injected-parameters", "must not reach a reader", "jp-InputPrompt",
                    "hl-ipython3", "jp-CodeMirrorEditor", "In&nbsp;[", "Traceback"):
         assert marker not in body, marker
@@ -206,7 +235,7 @@ def test_second_build_gives_identical_tables_and_figures(built, raw_dir: Path,
                                                          tmp_path: Path) -> None:
     first, _, _ = built
     second = build_year(2020, notebooks=NOTEBOOKS, reports_dir=tmp_path, raw_dir=raw_dir,
-                        quiet=True, pdf=False, log=lambda _: None)
+                        parameters={"lang": "en"}, quiet=True, pdf=False, log=lambda _: None)
     assert second.reader_pdf is None
     for a, b in zip((*first.tables, *first.figures), (*second.tables, *second.figures), strict=True):
         assert a.name == b.name
@@ -217,20 +246,21 @@ def test_second_build_gives_identical_tables_and_figures(built, raw_dir: Path,
 def test_failing_build_keeps_previous_report(raw_dir: Path, tmp_path: Path) -> None:
     build_year(2020, notebooks=NOTEBOOKS, reports_dir=tmp_path, raw_dir=raw_dir, quiet=True,
                pdf=False, log=lambda _: None)
-    before = _files(tmp_path / "2020")
+    final = tmp_path / "2020" / "it"
+    before = _files(final)
     with pytest.raises(ReportBuildError) as info:
         build_year(2020, notebooks=[*NOTEBOOKS, FAILING], reports_dir=tmp_path, raw_dir=raw_dir,
                    quiet=True, pdf=False, log=lambda _: None)
     message = str(info.value)
     assert "\n" not in message
-    assert message.startswith("2020: notebook failing.ipynb failed at cell 4 "
+    assert message.startswith("2020 it: notebook failing.ipynb failed at cell 4 "
                               "(`raise ValueError('model did not converge\\nafter 100 iterations')`): "
                               "ValueError: model did not converge after 100 iterations")
-    after = _files(tmp_path / "2020")
-    failed = {k: v for k, v in after.items() if k.startswith("failed/")}
-    assert {k: v for k, v in after.items() if not k.startswith("failed/")} == before
-    assert sorted(failed) == ["failed/error.txt", "failed/failing.ipynb"]
-    partial = nbformat.read(tmp_path / "2020" / "failed" / "failing.ipynb", as_version=4)
+    after = _files(final)
+    failed = {k: v for k, v in after.items() if k.startswith("internal/failed/")}
+    assert {k: v for k, v in after.items() if not k.startswith("internal/failed/")} == before
+    assert sorted(failed) == ["internal/failed/error.txt", "internal/failed/failing.ipynb"]
+    partial = nbformat.read(final / "internal" / "failed" / "failing.ipynb", as_version=4)
     ran = {c.source: c for c in partial.cells if c.cell_type == "code"}
     assert ran["x = 1 + 1"].execution_count is not None
     assert any(o.output_type == "error" for o in ran[FAILING_SOURCE].outputs)
@@ -239,34 +269,36 @@ def test_failing_build_keeps_previous_report(raw_dir: Path, tmp_path: Path) -> N
     # the next good build removes failed/
     build_year(2020, notebooks=NOTEBOOKS, reports_dir=tmp_path, raw_dir=raw_dir, quiet=True,
                pdf=False, log=lambda _: None)
-    assert not (tmp_path / "2020" / "failed").exists()
+    assert not (final / "internal" / "failed").exists()
 
 
-def test_bad_parameter_is_one_line_naming_parameter_error(raw_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(ReportBuildError, match=r"report_a.ipynb failed at cell 2 .*"
-                                               r"ParameterError: lang must be 'en' or 'it', got 'fr'"):
+def test_bad_or_unknown_parameter_is_refused_before_anything_runs(raw_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match=r"lang must be one of it, en; got 'fr'"):
         build_year(2020, notebooks=NOTEBOOKS, parameters={"lang": "fr"}, reports_dir=tmp_path,
                    raw_dir=raw_dir, quiet=True, pdf=False, log=lambda _: None)
-    assert not (tmp_path / "2020" / "report-2020.html").exists()
-    assert (tmp_path / "2020" / "failed" / "report_a.ipynb").exists()
-
-
-def test_undeclared_parameter_is_refused(raw_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(ReportBuildError, match="parameter.s. lnag not declared by any notebook"):
+    with pytest.raises(ParameterError, match=r"unknown parameter 'lnag' \(did you mean 'lang'\?\)"):
         build_year(2020, notebooks=NOTEBOOKS, parameters={"lnag": "it"}, reports_dir=tmp_path,
                    raw_dir=raw_dir, quiet=True, pdf=False, log=lambda _: None)
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_build_years_continues_after_a_failing_year(raw_dir: Path, tmp_path: Path) -> None:
-    outcomes = build_years([2019, 2021], notebooks=NOTEBOOKS, parameters={"lang": "it"},
-                           reports_dir=tmp_path, raw_dir=raw_dir, quiet=True, log=lambda _: None)
-    assert [o.ok for o in outcomes.values()] == [False, True]
-    assert "no raw export for year 2019" in outcomes[2019].message
-    assert outcomes[2021].result.reader_pdf.exists()
-    html = outcomes[2021].result.reader_html.read_text(encoding="utf-8")
+def test_a_failing_report_does_not_stop_the_others(raw_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text((raw_dir / "2020.csv").read_text(encoding="utf-8").replace(",", ";", 3),
+                   encoding="utf-8")
+    params = [ReportParameters.validate(year=2020, input_path=bad, raw_dir=raw_dir),
+              ReportParameters.validate(year=2021, raw_dir=raw_dir, lang="it")]
+    lines: list[str] = []
+    outcomes = build_reports(make_specs(params, notebooks=NOTEBOOKS, reports_dir=tmp_path / "r"),
+                             jobs=1, report=lines.append, log=lambda _: None)
+    assert [o.status for o in outcomes] == ["FAILED", "ok"]
+    assert "cannot prepare bad.csv" in outcomes[0].message
+    html = outcomes[1].result.reader_html.read_text(encoding="utf-8")
     assert "Indagine sulle soft skill 2021" in html and ">Indice<" in html and "Provenienza" in html
-    summary = format_summary(outcomes).splitlines()
-    assert summary[0].startswith("2019  FAILED  no raw export") and summary[1].startswith("2021  ok")
+    assert outcomes[1].result.reader_pdf.exists()
+    assert len(lines) == 2 and lines[0].startswith("[1/2] 2020 it  FAILED")
+    assert lines[1].startswith("[2/2] 2021 it  ok")
 
 
 # -- the nbconvert entry point ----------------------------------------------------------------
@@ -287,18 +319,19 @@ def test_jupyter_nbconvert_to_chromiumpdf(built, tmp_path: Path) -> None:
 def test_cli_run_builds_and_reports_exit_codes(raw_dir: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture) -> None:
-    import argparse
-
     from analysis import config
-    from analysis.reporting import runner
+    from analysis.cli import main
 
-    monkeypatch.setattr(config, "RAW_DIR", raw_dir)
-    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path)
     monkeypatch.setattr(config, "NOTEBOOKS_DIR", FIXTURES)
-    monkeypatch.setattr(runner, "discover_notebooks", lambda folder=None: list(NOTEBOOKS))
-    code = runner.cli_run(argparse.Namespace(year=[2021, 2019], all=False, quiet=True))
+    monkeypatch.setattr("analysis.reporting.runner.discover_notebooks",
+                        lambda folder=None: list(NOTEBOOKS))
+    code = main(["run", "--year", "2021", "--raw-dir", str(raw_dir), "--reports-dir",
+                 str(tmp_path), "--lang", "en", "--no-pdf", "--jobs", "1", "--quiet"])
     out = capsys.readouterr().out.splitlines()
-    assert code == 1
-    assert out[0].startswith("2021  ok") and out[1].startswith("2019  FAILED")
-    assert out[2] == str(tmp_path / "2021" / "report-2021.html")
-    assert out[3] == str(tmp_path / "2021" / "report-2021.pdf")
+    assert code == 0
+    assert out[0].startswith("[1/1] 2021 en  ok ") and out[0].endswith(
+        str(tmp_path / "2021" / "en" / "report-2021.html"))
+    assert out[1].startswith("1 report(s): 1 built, 0 up to date, 0 failed")
+    code = main(["run", "--year", "2019", "--raw-dir", str(raw_dir)])
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown year 2019" in err and "years available: 2020, 2021" in err

@@ -13,19 +13,16 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from analysis import __version__
-from analysis.reporting import (
-    ParameterError,
-    notebook_problems,
-    save_figure,
-    save_table,
-    validate_parameters,
-)
+from analysis import __version__, config
+from analysis.notebook import save_figure, save_table
+from analysis.parameters import ParameterError, ReportParameters, parameters_cell_source
+from analysis.reporting import notebook_problems
 from analysis.reporting import provenance as prov_mod
 from analysis.reporting.chromium import CHROMIUM_ENV, find_chromium, launch_args
 from analysis.reporting.errors import ChromiumNotFoundError
 from analysis.reporting.html import add_toc, headings
-from analysis.reporting.runner import _one_line, _swap_into_place, discover_notebooks
+from analysis.reporting.runner import discover_notebooks
+from analysis.reporting.tasks import one_line, swap_into_place
 
 FIXTURES = Path(__file__).parent / "notebooks_fixtures"
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,28 +38,57 @@ def raw(tmp_path: Path) -> Path:
 
 
 # -- parameters ---------------------------------------------------------------------------
-def test_validate_parameters_defaults_to_raw_file(raw: Path) -> None:
-    p = validate_parameters(year=2020, raw_dir=raw, lang="IT", link="Probit", min_cell=5.0,
-                            alpha=0.1, output_dir=raw / "out")
+def test_parameters_default_to_raw_file(raw: Path) -> None:
+    p = ReportParameters.validate(year=2020, raw_dir=raw, lang="IT", link="Probit", min_cell=5.0,
+                                  alpha=0.1, output_dir=raw / "out")
     assert p.input_path == (raw / "2020.csv").resolve()
     assert (p.lang, p.link, p.min_cell, p.alpha, p.weights) == ("it", "probit", 5, 0.1, None)
     assert p.as_dict()["input_path"].endswith("2020.csv")
+    assert p.confidence_pct == "90%"
+    with pytest.raises(AttributeError):  # frozen
+        p.year = 2021  # type: ignore[misc]
+
+
+def test_parameters_defaults_are_the_package_defaults(raw: Path) -> None:
+    p = ReportParameters.validate(raw_dir=raw)
+    assert (p.year, p.lang, p.link, p.alpha, p.min_cell) == (
+        config.DEFAULT_YEAR, config.DEFAULT_LANG, config.DEFAULT_LINK, config.DEFAULT_ALPHA,
+        config.DEFAULT_MIN_CELL)
+    assert p.output_dir is None and p.weights is None
+
+
+def test_unknown_parameter_names_it_and_the_known_ones(raw: Path) -> None:
+    with pytest.raises(ParameterError) as info:
+        ReportParameters.validate({"yeer": 2021}, raw_dir=raw)
+    msg = str(info.value)
+    assert msg.startswith("unknown parameter 'yeer' (did you mean 'year'?); known parameters: year, ")
+    for name in ReportParameters.names():
+        assert name in msg
+    with pytest.raises(ParameterError, match="unknown parameter 'colour'; known"):
+        ReportParameters.validate(colour="red", raw_dir=raw)
 
 
 def test_unknown_year_lists_available_years(raw: Path) -> None:
     with pytest.raises(ParameterError, match=r"unknown year 2019.*years available: 2020, 2022"):
-        validate_parameters(year=2019, raw_dir=raw)
+        ReportParameters.validate(year=2019, raw_dir=raw)
 
 
 def test_given_input_path_makes_any_year_valid(raw: Path) -> None:
-    assert validate_parameters(year=1999, input_path=raw / "2020.csv").year == 1999
+    assert ReportParameters.validate(year=1999, input_path=raw / "2020.csv").year == 1999
+
+
+def test_record_has_paths_relative_to_project() -> None:
+    p = ReportParameters.validate(year=2020)
+    rec = p.for_record()
+    assert rec["input_path"] == "data/raw/2020.csv" and rec["raw_dir"] == "data/raw"
+    assert "output_dir" not in rec
 
 
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
         ({"input_path": "/nonexistent/x.csv"}, r"input_path '/nonexistent/x.csv' does not exist"),
-        ({"lang": "fr"}, r"lang must be 'en' or 'it', got 'fr'"),
+        ({"lang": "fr"}, r"lang must be one of it, en; got 'fr'"),
         ({"link": "identity"}, r"link must be one of logit, probit, cloglog, loglog, cauchit"),
         ({"alpha": 0}, r"alpha must be a number strictly between 0 and 1, got 0"),
         ({"alpha": 1.0}, r"alpha must be .* got 1.0"),
@@ -72,16 +98,33 @@ def test_given_input_path_makes_any_year_valid(raw: Path) -> None:
         ({"weights": "/nonexistent/m.csv"}, r"weights file '/nonexistent/m.csv' does not exist"),
         ({"year": "twenty"}, r"year must be an integer"),
         ({"year": True}, r"year must be an integer"),
+        ({"raw_dir": "/nonexistent"}, r"raw_dir '/nonexistent' is not a folder"),
     ],
 )
 def test_bad_parameters_raise_one_clear_error(raw: Path, kwargs: dict, pattern: str) -> None:
     args = {"year": 2020, "raw_dir": raw, **kwargs}
     with pytest.raises(ParameterError, match=pattern) as info:
-        validate_parameters(**args)
-    assert info.value.__cause__ is None and info.value.__suppress_context__ in (False, True)
+        ReportParameters.validate(**args)
     assert "\n" not in str(info.value)
     # IPython shows this one line instead of a traceback
     assert info.value._render_traceback_() == [f"ParameterError: {info.value}"]
+
+
+def test_one_rule_for_years_and_raw_files(raw: Path) -> None:
+    assert config.available_years(raw) == [2020, 2022]
+    assert config.raw_path_for_year(2022, raw).name == "2022.xlsx"
+    with pytest.raises(config.RawExportNotFoundError, match="years available: 2020, 2022"):
+        config.raw_path_for_year(2019, raw)
+    from analysis import datasets
+
+    assert datasets.available_years is config.available_years
+    assert datasets.raw_path_for_year is config.raw_path_for_year
+
+
+def test_link_names_match_the_ordinal_engine() -> None:
+    from analysis import ordinal
+
+    assert set(config.LINKS) == set(ordinal.LINKS)
 
 
 # -- outputs ------------------------------------------------------------------------------
@@ -121,24 +164,30 @@ def test_save_figure_byte_identical_twice(tmp_path: Path) -> None:
 
 
 # -- provenance ---------------------------------------------------------------------------
-def test_provenance_collect(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    f = tmp_path / "2020.csv"
-    f.write_bytes(b"role,q2\nagent,3\n")
+def test_provenance_collect(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
-    prov = prov_mod.collect(f, {"year": 2020, "input_path": f, "alpha": 0.05}, root=ROOT)
-    assert prov["input_sha256"] == hashlib.sha256(b"role,q2\nagent,3\n").hexdigest()
+    params = ReportParameters.validate(year=2020, alpha=0.1, lang="en")
+    prov = prov_mod.collect(params, facts={"respondents": 163, "fieldwork_end": "2020-03-31"},
+                            root=ROOT)
+    raw = ROOT / "data" / "raw" / "2020.csv"
+    assert prov["input_sha256"] == hashlib.sha256(raw.read_bytes()).hexdigest()
     assert prov["package_version"] == __version__
-    assert prov["parameters"] == {"year": 2020, "input_path": str(f), "alpha": 0.05}
-    assert prov["build_date_utc"] == "2020-09-13T12:26:40Z"
+    assert prov["input_path"] == "data/raw/2020.csv"  # relative to the project
+    assert prov["parameters"]["alpha"] == 0.1 and prov["parameters"]["input_path"] == "data/raw/2020.csv"
+    assert prov["report_date"] == "2020-09-13"  # SOURCE_DATE_EPOCH wins over fieldwork
+    assert prov["data"]["respondents"] == 163
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
                           text=True, check=True).stdout.strip()
     assert prov["git_commit"] == head and isinstance(prov["git_dirty"], bool)
     assert set(prov["packages"]) >= {"pandas", "statsmodels", "numpy"}
     md = prov_mod.to_markdown(prov, "it")
     assert md.startswith("## Provenienza\n") and prov["input_sha256"] in md
-    assert "alpha=0.05" in md
+    assert "alpha=0.1" in md and "2020-09-13" in md
+    assert prov["built_at_utc"] not in md  # the wall clock stays in provenance.json
     html = prov_mod.to_html(prov, "en")
     assert "<th>SHA-256 of the input file</th>" in html and head in html
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert prov_mod.collect(params, facts={"fieldwork_end": "2020-03-31"})["report_date"] == "2020-03-31"
 
 
 def test_provenance_outside_git(tmp_path: Path) -> None:
@@ -196,13 +245,13 @@ def test_swap_into_place(tmp_path: Path) -> None:
     (final / "old.txt").write_text("old")
     new.mkdir()
     (new / "new.txt").write_text("new")
-    _swap_into_place(new, final)
+    swap_into_place(new, final)
     assert sorted(p.name for p in final.iterdir()) == ["new.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2020"]
 
 
 def test_one_line() -> None:
-    assert _one_line("a\n  b\x1b[31mc\x1b[0m") == "a bc"
+    assert one_line("a\n  b\x1b[31mc\x1b[0m") == "a bc"
 
 
 def test_discover_notebooks_skips_underscore(tmp_path: Path) -> None:
@@ -231,11 +280,27 @@ def test_committed_notebooks_are_clean(path: Path) -> None:
     assert notebook_problems(path) == []
 
 
-@pytest.mark.parametrize("module", ["parameters", "provenance", "html", "outputs", "checks"])
+@pytest.mark.parametrize("path", COMMITTED, ids=[p.name for p in COMMITTED])
+def test_committed_notebooks_share_one_parameters_cell_and_one_setup_line(path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    (params,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert params.source == parameters_cell_source()
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert code.count("setup(globals())") == 1
+    for copied in ("validate_parameters", "rake(", "load_codebook(", "matplotlib.use", "load_year("):
+        assert copied not in code, copied
+
+
+@pytest.mark.parametrize("module", ["analysis.parameters", "analysis.config", "analysis.fingerprint",
+                                    "analysis.notebook", "analysis.notebook.outputs",
+                                    "analysis.reporting.provenance", "analysis.reporting.html",
+                                    "analysis.reporting.checks", "analysis.reporting.executors"])
 def test_docstring_examples(module: str) -> None:
     import doctest
     import importlib
 
-    mod = importlib.import_module(f"analysis.reporting.{module}")
+    mod = importlib.import_module(module)
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0

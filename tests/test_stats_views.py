@@ -7,7 +7,7 @@ import pandas as pd
 from _prepared_factory import make_prepared
 
 from analysis import stats
-from analysis.reporting import save_table
+from analysis.notebook import save_table
 
 
 def test_protect_table_blanks_every_hidden_figure(tmp_path) -> None:

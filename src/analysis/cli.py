@@ -12,7 +12,7 @@ Examples
     $ softskills validate data/raw/2020.csv --year 2020
     $ softskills prepare --year 2020
     $ softskills simulate --year 2025 --n 200 --seed 1 --out /tmp/2025.csv
-    $ softskills run --year 2020
+    $ softskills run --year 2020 --lang it --lang en --jobs 2
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.codebook import CodebookError
 from analysis.errors import SurveyDataError, SurveyError, SurveyUsageError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_INVALID", "EXIT_USAGE"]
@@ -73,15 +72,49 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 # ---- `softskills run` -----------------------------------------------------------------
-# Wired by the reporting layer: analysis.reporting.cli_run(args) builds the reports.
-# Kept as a lazy import so the data commands work without the reporting dependencies.
+# The reporting layer is imported lazily: `softskills run` on unchanged inputs answers
+# "up to date" without loading pandas, papermill or a browser.
+def _run_parameters(args: argparse.Namespace) -> list:
+    """One validated ReportParameters per year x language asked for."""
+    from analysis import config
+    from analysis.parameters import ReportParameters
+
+    raw_dir = args.raw_dir
+    years = list(dict.fromkeys(args.year or []))
+    if args.all:
+        found = config.available_years(raw_dir)
+        if not found:
+            raise SurveyUsageError(f"--all: no raw export in {raw_dir or config.RAW_DIR}")
+        years = sorted(set(years) | set(found))
+    years = years or [config.DEFAULT_YEAR]
+    if args.input is not None and len(years) != 1:
+        raise SurveyUsageError("--input names the export of one year: give exactly one --year")
+    langs = list(dict.fromkeys(args.lang or [config.DEFAULT_LANG]))
+    given = {"input_path": args.input, "alpha": args.alpha, "link": args.link,
+             "weights": args.weights, "min_cell": args.min_cell, "raw_dir": raw_dir}
+    given = {k: v for k, v in given.items() if v is not None}
+    return [ReportParameters.validate(given, year=y, lang=lang) for y in years for lang in langs]
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    try:
-        from analysis.reporting import cli_run
-    except ImportError as exc:
-        print(f"softskills run: the reporting layer is not available ({exc})", file=sys.stderr)
-        return EXIT_USAGE
-    return int(cli_run(args) or 0)
+    import time
+
+    t0 = time.perf_counter()
+    params = _run_parameters(args)
+    if args.jobs is not None and args.jobs < 1:
+        raise SurveyUsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.scheduler and args.executor != "dask":
+        raise SurveyUsageError("--scheduler needs --executor dask")
+    from analysis.reporting.runner import build_reports, make_specs
+
+    specs = make_specs(params, reports_dir=args.reports_dir, pdf=not args.no_pdf)
+    outcomes = build_reports(specs, jobs=args.jobs, executor=args.executor,
+                             scheduler=args.scheduler, force=args.force, quiet=args.quiet,
+                             index=False)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "up to date", "FAILED")}
+    print(f"{len(outcomes)} report(s): {counts['ok']} built, {counts['up to date']} up to date, "
+          f"{counts['FAILED']} failed ({time.perf_counter() - t0:.1f} s)")
+    return EXIT_OK if counts["FAILED"] == 0 else EXIT_INVALID
 
 
 # ------------------------------------------------------------------------------------------
@@ -117,12 +150,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "xlsx", "sav"], default="csv", help="export format")
     p.set_defaults(func=_cmd_simulate)
 
-    p = sub.add_parser("run", help="validate, prepare and build the reports")
-    p.add_argument("--year", type=int, action="append", default=None, help="survey year (repeatable)")
+    p = sub.add_parser(
+        "run", help="build the reports reports/YEAR/LANG/ (only those whose inputs changed)",
+        description="Build the reader reports (HTML, PDF, tables, figures) of one or more years in "
+                    "one or more languages, and reports/index.html. A report whose inputs, code, "
+                    "notebooks and parameters have not changed is left as it is ('up to date').")
+    p.add_argument("--year", type=int, action="append", default=None,
+                   help="survey year (repeatable; default 2020)")
     p.add_argument("--all", action="store_true", help="every year with a raw export")
-    p.add_argument("--quiet", action="store_true", help="less output")
+    p.add_argument("--lang", action="append", default=None, metavar="LANG",
+                   help="language of the report: it or en (repeatable; default it)")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="significance level; intervals are at 1 - alpha (default 0.05)")
+    p.add_argument("--link", default=None, help="link of the ordinal models (default logit)")
+    p.add_argument("--weights", type=Path, default=None, metavar="FILE",
+                   help="YAML file of population margins to rake to (default: unweighted)")
+    p.add_argument("--min-cell", type=int, default=None, metavar="K",
+                   help="disclosure threshold: counts under K are hidden (default 5)")
+    p.add_argument("--input", type=Path, default=None, metavar="FILE",
+                   help="raw export to analyse instead of data/raw/YEAR.* (one year only)")
+    p.add_argument("--raw-dir", type=Path, default=None, metavar="DIR",
+                   help="folder of the raw exports (default data/raw)")
+    p.add_argument("--reports-dir", type=Path, default=None, metavar="DIR",
+                   help="where the reports go (default reports/)")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="worker processes (default: the number of cores; 1 runs in this process)")
+    p.add_argument("--executor", choices=["process", "dask"], default="process",
+                   help="a pool of worker processes, or Dask's distributed scheduler")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler to connect to (tcp://host:8786); default a LocalCluster")
+    p.add_argument("--force", action="store_true", help="rebuild even the reports that are up to date")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster drafts)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="one line per report and a summary (errors still in full)")
     p.set_defaults(func=_cmd_run)
     return parser
+
+
+def _codebook_error() -> type[Exception]:
+    """``CodebookError``, imported only when an exception is being matched (the codebook needs pandas)."""
+    from analysis.codebook import CodebookError
+
+    return CodebookError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -159,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SurveyError as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except CodebookError as exc:
+    except _codebook_error() as exc:
         print(f"softskills {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except FileNotFoundError as exc:

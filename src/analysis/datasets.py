@@ -1,7 +1,8 @@
-"""Prepared survey years for analysis: one year from its raw export, or several pooled.
+"""Prepared survey years for analysis: one year, or several pooled for trends.
 
-Notebooks start here: :func:`load_year` prepares the export a report is about (never
-touching ``data/raw/``), :func:`load_years` pools the bundled years for trends.
+Both read the processed-data cache (:mod:`analysis.processed`): a year is prepared from its
+raw export once, then read back. The rule from a year to its raw export and the list of
+years live in :mod:`analysis.config` (re-exported here for convenience).
 
 Example
 -------
@@ -14,38 +15,29 @@ Example
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from analysis.config import available_years, raw_path_for_year
+from analysis.processed import load_prepared
 
-from analysis.config import RAW_DIR, raw_path_for_year
-from analysis.prepare import PreparedData, prepare
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
-__all__ = ["available_years", "load_year", "load_years"]
+    from analysis.prepare import PreparedData
 
-_YEAR_FILE = re.compile(r"^(\d{4})\.(csv|xlsx|sav)$")
-
-
-def available_years(raw_dir: str | Path | None = None) -> list[int]:
-    """Years with a raw export in ``data/raw`` (``YEAR.csv``, ``.xlsx`` or ``.sav``), sorted."""
-    folder = Path(raw_dir) if raw_dir is not None else RAW_DIR
-    years = {int(m.group(1)) for p in folder.iterdir() if (m := _YEAR_FILE.match(p.name))}
-    return sorted(years)
+__all__ = ["available_years", "raw_path_for_year", "load_year", "load_years"]
 
 
-def load_year(year: int, input_path: str | Path | None = None) -> PreparedData:
-    """Prepare one survey year (its bundled export unless ``input_path`` is given).
+def load_year(year: int, input_path: str | Path | None = None, *,
+              raw_dir: str | Path | None = None) -> PreparedData:
+    """Prepared table of one survey year (its export in ``raw_dir`` unless ``input_path`` is given).
 
-    Warnings about the export (test rows and duplicates removed, unknown columns) are kept
-    in ``PreparedData.problems`` and the data-quality summary rather than printed.
+    Warnings about the export (test rows and duplicates removed, unknown columns) are kept in
+    ``PreparedData.problems`` and the data-quality summary rather than printed.
     """
-    path = Path(input_path) if input_path else raw_path_for_year(year)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return prepare(path, year)
+    return load_prepared(year, input_path, raw_dir=raw_dir)
 
 
 def load_years(
@@ -56,7 +48,7 @@ def load_years(
     Parameters
     ----------
     years : iterable of int
-        Years to pool; each is read from its bundled export in ``raw_dir``.
+        Years to pool; each is read from its export in ``raw_dir``.
     raw_dir : str or Path, optional
         Folder of the exports (default ``data/raw``).
     current : PreparedData, optional
@@ -67,13 +59,14 @@ def load_years(
     DataFrame
         The union of the years' columns; a question not asked in a year is missing there.
     """
+    import pandas as pd
+
     frames = []
     for year in sorted(set(years)):
         if current is not None and current.year == year:
             frames.append(current.data)
             continue
-        path = raw_path_for_year(year, Path(raw_dir) if raw_dir is not None else None)
-        frames.append(load_year(year, path).data)
+        frames.append(load_prepared(year, raw_dir=raw_dir).data)
     if not frames:
         raise ValueError("load_years needs at least one year")
     pooled = pd.concat(frames, ignore_index=True)

@@ -1,37 +1,48 @@
-"""Reports: papermill runs, self-contained HTML and Chromium PDF exports, provenance, atomic builds.
+"""The build: run the report notebooks, export HTML and PDF, record provenance, index the reports.
 
-Light names (parameters, outputs, provenance, errors) are imported eagerly, so a notebook's
-``from analysis.reporting import save_table`` stays cheap; the runner and the exporters
-(papermill, nbconvert, playwright) are imported on first use.
+What notebooks import is the notebook kit (:mod:`analysis.notebook`); this package *runs*
+them. Modules, from the command line down:
+
+- :mod:`~analysis.reporting.runner`     which reports to build, which task may start when
+- :mod:`~analysis.reporting.cache`      build keys: a report is rebuilt only when an input changed
+- :mod:`~analysis.reporting.executors`  this process, a pool of worker processes, or Dask
+- :mod:`~analysis.reporting.tasks`      prepare a year, run a notebook, export a report
+- :mod:`~analysis.reporting.exporter`   self-contained HTML, PDF through headless Chromium
+- :mod:`~analysis.reporting.provenance` what was run, on which inputs, with which code
+- :mod:`~analysis.reporting.index`      ``reports/index.html`` across years and languages
+
+Light names are imported eagerly; the runner and the exporters (papermill, nbconvert,
+playwright) on first use, so ``softskills run`` answers "up to date" without loading them.
 
 Example
 -------
->>> from analysis.reporting import build_years, format_summary        # doctest: +SKIP
->>> print(format_summary(build_years([2020, 2021], quiet=True)))     # doctest: +SKIP
+>>> from analysis.parameters import ReportParameters
+>>> from analysis.reporting import build_reports, make_specs               # doctest: +SKIP
+>>> build_reports(make_specs([ReportParameters.validate(year=2020)]))      # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .checks import notebook_problems
+from analysis.parameters import ReportParameters
+
 from .errors import ChromiumNotFoundError, ParameterError, ReportBuildError, ReportingError
-from .outputs import save_figure, save_table
-from .parameters import ReportParameters, available_years, validate_parameters
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .checks import notebook_problems
     from .chromium import PdfPrinter, find_chromium
     from .exporter import ChromiumPDFExporter, ReportHTMLExporter
     from .runner import (
         BuildResult,
-        ReportBuilder,
-        YearOutcome,
+        ReportOutcome,
+        build_reports,
         build_year,
-        build_years,
-        cli_run,
         discover_notebooks,
-        format_summary,
+        format_outcome,
+        make_specs,
     )
+    from .tasks import ReportSpec
 
 __all__ = [
     "BuildResult",
@@ -40,37 +51,34 @@ __all__ = [
     "ParameterError",
     "PdfPrinter",
     "ReportBuildError",
-    "ReportBuilder",
     "ReportHTMLExporter",
+    "ReportOutcome",
     "ReportParameters",
+    "ReportSpec",
     "ReportingError",
-    "YearOutcome",
-    "available_years",
+    "build_reports",
     "build_year",
-    "build_years",
-    "cli_run",
     "discover_notebooks",
     "find_chromium",
-    "format_summary",
+    "format_outcome",
+    "make_specs",
     "notebook_problems",
-    "save_figure",
-    "save_table",
-    "validate_parameters",
 ]
 
 _LAZY = {
+    "notebook_problems": "checks",
     "PdfPrinter": "chromium",
     "find_chromium": "chromium",
     "ChromiumPDFExporter": "exporter",
     "ReportHTMLExporter": "exporter",
     "BuildResult": "runner",
-    "ReportBuilder": "runner",
-    "YearOutcome": "runner",
+    "ReportOutcome": "runner",
+    "build_reports": "runner",
     "build_year": "runner",
-    "build_years": "runner",
-    "cli_run": "runner",
     "discover_notebooks": "runner",
-    "format_summary": "runner",
+    "format_outcome": "runner",
+    "make_specs": "runner",
+    "ReportSpec": "tasks",
 }
 
 

@@ -32,7 +32,7 @@ from .html import (
     add_toc,
 )
 
-__all__ = ["ReportHTMLExporter", "ChromiumPDFExporter", "TOC_TITLES"]
+__all__ = ["ReportHTMLExporter", "ChromiumPDFExporter", "TOC_TITLES", "stable_pdf"]
 
 #: Title of the table of contents per language (from the message catalogue).
 TOC_TITLES: dict[str, str] = {lang: t("toc.title", lang) for lang in ("it", "en")}
@@ -127,3 +127,37 @@ class ChromiumPDFExporter(ReportHTMLExporter):
         resources["html"] = html
         resources["output_extension"] = ".pdf"
         return pdf, resources
+
+
+def stable_pdf(pdf: bytes, date: str | None = None, *, title: str | None = None) -> bytes:
+    """The same PDF with fixed metadata: the same pages give the same bytes.
+
+    Chromium stamps every PDF with the time it was printed; this sets the creation and
+    modification dates to ``date`` (``YYYY-MM-DD``, the report's date; none when empty),
+    drops the XMP packet, sets the title and derives the file identifier from the content
+    (``pikepdf``'s ``deterministic_id``).
+
+    Examples
+    --------
+    >>> stable_pdf(b"%PDF-1.4 ...", "2020-03-31")                       # doctest: +SKIP
+    """
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        info = doc.docinfo
+        for key in ("/CreationDate", "/ModDate"):
+            if key in info:
+                del info[key]
+        if date:
+            stamp = "D:" + date.replace("-", "") + "000000Z"
+            info["/CreationDate"] = stamp
+            info["/ModDate"] = stamp
+        if title:
+            info["/Title"] = title
+        if "/Metadata" in doc.Root:
+            del doc.Root["/Metadata"]
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True)
+    return out.getvalue()

@@ -1,20 +1,24 @@
 """Provenance of a report: what was run, on which input, with which code.
 
+``provenance.json`` (in every ``reports/YEAR/LANG``) records the parameters, the hashes of
+every input, the build key of the incremental build, the versions, the git commit and the
+time of the build. The report itself renders the same record *without* the build time (the
+date it prints is :func:`analysis.reporting.tasks.report_date`), so rebuilding unchanged
+inputs gives the same bytes. Paths are recorded relative to the project.
+
 Examples
 --------
 >>> import tempfile, pathlib
->>> f = pathlib.Path(tempfile.mkdtemp()) / "2020.csv"; _ = f.write_text("x\\n")
->>> prov = collect(f, {"year": 2020, "lang": "en"})
->>> len(prov["input_sha256"])
-64
->>> sorted(prov["parameters"])
-['lang', 'year']
+>>> from analysis.parameters import ReportParameters
+>>> raw = pathlib.Path(tempfile.mkdtemp()); _ = (raw / "2020.csv").write_text("x\\n")
+>>> prov = collect(ReportParameters.validate(year=2020, raw_dir=raw, lang="en"))
+>>> len(prov["input_sha256"]), prov["parameters"]["lang"]
+(64, 'en')
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import html
 import json
 import os
@@ -22,11 +26,16 @@ import platform
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis import config
+from analysis.fingerprint import sha256_file
 
-__all__ = ["KEY_PACKAGES", "collect", "sha256_file", "git_state", "to_markdown", "to_html",
-           "LABELS"]
+if TYPE_CHECKING:  # pragma: no cover
+    from analysis.parameters import ReportParameters
+
+__all__ = ["KEY_PACKAGES", "collect", "sha256_file", "git_state", "package_versions",
+           "to_markdown", "to_html", "LABELS"]
 
 #: Packages whose versions are recorded.
 KEY_PACKAGES: tuple[str, ...] = (
@@ -44,7 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
         "input_path": "Input file",
         "input_sha256": "SHA-256 of the input file",
         "parameters": "Parameters",
-        "build_date_utc": "Build date (UTC)",
+        "report_date": "Report date",
         "python": "Python",
         "packages": "Packages",
         "yes": "yes",
@@ -58,22 +67,13 @@ LABELS: dict[str, dict[str, str]] = {
         "input_path": "File di input",
         "input_sha256": "SHA-256 del file di input",
         "parameters": "Parametri",
-        "build_date_utc": "Data di generazione (UTC)",
+        "report_date": "Data del rapporto",
         "python": "Python",
         "packages": "Pacchetti",
         "yes": "sì",
         "no": "no",
     },
 }
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 digest of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def git_state(root: str | Path | None = None) -> tuple[str, bool | str]:
@@ -104,15 +104,13 @@ def _package_version(name: str) -> str:
         return "not installed"
 
 
-def _build_date() -> str:
-    # SOURCE_DATE_EPOCH (reproducible-builds.org) fixes the date when set.
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (
-        _dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC)
-        if epoch and epoch.isdigit()
-        else _dt.datetime.now(tz=_dt.UTC)
-    )
-    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def package_versions() -> dict[str, str]:
+    """Versions of :data:`KEY_PACKAGES` (``"not installed"`` when missing)."""
+    return {name: _package_version(name) for name in KEY_PACKAGES}
+
+
+def _now_utc() -> str:
+    return _dt.datetime.now(tz=_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _jsonable(value: object) -> object:
@@ -128,44 +126,61 @@ def _jsonable(value: object) -> object:
 
 
 def collect(
-    input_path: str | Path,
-    parameters: dict[str, object],
+    params: ReportParameters,
     *,
+    facts: dict | None = None,
+    inputs: dict | None = None,
+    build_key: str | None = None,
+    notebooks: list[str] | None = None,
     root: str | Path | None = None,
 ) -> dict[str, object]:
-    """Collect the provenance of a build.
+    """Collect the provenance of a report.
 
     Parameters
     ----------
-    input_path : str or Path
-        Raw export the report analyses (hashed with SHA-256).
-    parameters : dict
-        Every parameter the notebooks were run with (paths become strings).
+    params : ReportParameters
+        The validated parameters (recorded with paths relative to the project).
+    facts : dict, optional
+        ``respondents``, ``fieldwork_start``, ``fieldwork_end`` of the prepared year.
+    inputs : dict, optional
+        Hashes of every input (:func:`analysis.reporting.cache.inputs_of`).
+    build_key : str, optional
+        Key of the incremental build (:func:`analysis.reporting.cache.build_key`).
+    notebooks : list of str, optional
+        Names of the notebooks run, in order.
     root : str or Path, optional
         Git checkout to describe (default: the project root).
 
     Returns
     -------
     dict
-        Keys ``package``, ``package_version``, ``git_commit``, ``git_dirty``, ``input_path``,
-        ``input_sha256``, ``parameters``, ``build_date_utc``, ``python``, ``packages``
-        (JSON-serialisable).
+        JSON-serialisable. ``built_at_utc`` is the only wall-clock time; the report renders
+        everything else.
     """
     from analysis import __version__
 
+    from .tasks import report_date
+
     commit, dirty = git_state(root)
-    path = Path(input_path)
+    facts = dict(facts or {})
     return {
         "package": "softskills-survey",
         "package_version": __version__,
         "git_commit": commit,
         "git_dirty": dirty,
-        "input_path": str(path),
-        "input_sha256": sha256_file(path),
-        "parameters": _jsonable(dict(parameters)),
-        "build_date_utc": _build_date(),
+        "year": params.year,
+        "lang": params.lang,
+        "input_path": config.relative_to_project(params.input_path),
+        "input_sha256": sha256_file(params.input_path),
+        "parameters": _jsonable(params.for_record()),
+        "data": {k: facts.get(k) for k in ("respondents", "fieldwork_start", "fieldwork_end")},
+        "report_date": report_date(facts),
+        "notebooks": list(notebooks or []),
+        "inputs": _jsonable(inputs or {}),
+        "build_key": build_key,
+        "built_at_utc": _now_utc(),
         "python": platform.python_version(),
-        "packages": {name: _package_version(name) for name in KEY_PACKAGES},
+        "packages": package_versions(),
     }
 
 
@@ -180,11 +195,11 @@ def _rows(prov: dict[str, object], lang: str) -> list[tuple[str, str, bool]]:
         (lab["package_version"], f"{prov.get('package', '')} {prov.get('package_version', '')}", False),
         (lab["git_commit"], str(prov.get("git_commit")), True),
         (lab["git_dirty"], dirty_text, False),
-        (lab["input_path"], Path(str(prov.get("input_path"))).name, True),
+        (lab["input_path"], str(prov.get("input_path")), True),
         (lab["input_sha256"], str(prov.get("input_sha256")), True),
         (lab["parameters"], ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
                                       for k, v in params.items()), True),
-        (lab["build_date_utc"], str(prov.get("build_date_utc")), False),
+        (lab["report_date"], str(prov.get("report_date") or ""), False),
         (lab["python"], str(prov.get("python")), False),
         (lab["packages"], ", ".join(f"{k} {v}" for k, v in packages.items()), False),
     ]
@@ -197,7 +212,7 @@ def to_markdown(prov: dict[str, object], lang: str = "en", *, heading: str | Non
     --------
     >>> md = to_markdown({"package": "p", "package_version": "1", "git_commit": "abc",
     ...                   "git_dirty": False, "input_path": "/x/2020.csv", "input_sha256": "00",
-    ...                   "parameters": {"year": 2020}, "build_date_utc": "2020-01-01T00:00:00Z",
+    ...                   "parameters": {"year": 2020}, "report_date": "2020-01-01",
     ...                   "python": "3.11", "packages": {}}, lang="it")
     >>> md.splitlines()[0]
     '## Provenienza'

@@ -1,73 +1,71 @@
-"""Build a year's reports: run the notebooks with papermill, export, swap the folder in place.
+"""Build reports: which task may start when, what is up to date, one line per finished report.
 
-Layout of ``reports/YEAR/`` after a successful build::
+A build is a list of :class:`~analysis.reporting.tasks.ReportSpec` (a year in a language,
+with its validated :class:`~analysis.parameters.ReportParameters`). For each report:
 
-    report-YEAR.html, report-YEAR.pdf   reader report (code hidden, contents, provenance)
-    notebooks/NAME.ipynb, NAME.html     executed notebooks and their researcher HTML (code shown)
-    tables/*.csv, figures/*.png|svg     written by the notebooks (analysis.reporting.outputs)
-    provenance.json
+1. its build key (:mod:`analysis.reporting.cache`) is compared with the one recorded in
+   ``reports/YEAR/LANG/provenance.json``: equal means "up to date", nothing runs;
+2. otherwise its year is prepared once into the processed-data cache (shared by the
+   languages of the year), its notebooks run (independently of one another) and the
+   report is exported and swapped into place (:mod:`analysis.reporting.tasks`).
 
-The build happens in ``reports/.YEAR.tmp-XXXX`` and replaces ``reports/YEAR`` with one rename
-(the old folder is moved aside first, then deleted). When a notebook fails, its partly executed
-copy goes to ``reports/YEAR/failed/`` and the rest of the previous report is left as it was.
+The tasks go to an executor (:mod:`analysis.reporting.executors`): in this process, a pool
+of worker processes, or a Dask cluster; the outputs are the same bytes whichever runs them.
+After the build ``reports/index.html`` lists every built report.
 
 Examples
 --------
->>> from analysis.reporting import build_year                     # doctest: +SKIP
->>> result = build_year(2020, parameters={"lang": "it"}, quiet=True)  # doctest: +SKIP
->>> result.reader_pdf                                              # doctest: +SKIP
-PosixPath('.../reports/2020/report-2020.pdf')
+>>> from analysis.parameters import ReportParameters
+>>> from analysis.reporting.runner import build_reports, make_specs       # doctest: +SKIP
+>>> specs = make_specs([ReportParameters.validate(year=2020, lang=l) for l in ("it", "en")])  # doctest: +SKIP
+>>> outcomes = build_reports(specs, jobs=2)                               # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import ast
-import json
-import os
-import re
 import shutil
 import sys
 import tempfile
-import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 from analysis import config
+from analysis.errors import SurveyError
+from analysis.parameters import ReportParameters
 
-from . import provenance as _provenance
-from .errors import ReportBuildError, ReportingError
-from .outputs import FIGURES_SUBDIR, TABLES_SUBDIR
+from .errors import ReportBuildError
+from .tasks import (
+    INTERNAL_SUBDIR,
+    KERNEL_NAME,
+    ExportResult,
+    ReportSpec,
+    export_task,
+    notebook_task,
+    prepare_task,
+)
 
 __all__ = [
     "BuildResult",
-    "YearOutcome",
-    "ReportBuilder",
+    "ReportOutcome",
+    "build_reports",
     "build_year",
-    "build_years",
-    "cli_run",
+    "combine_for_reader",
     "discover_notebooks",
-    "format_summary",
+    "format_outcome",
+    "make_specs",
     "KERNEL_NAME",
 ]
 
-#: Kernel the notebooks run in; jupyter_client starts it with the running interpreter.
-KERNEL_NAME = "python3"
-NOTEBOOKS_SUBDIR = "notebooks"
-FAILED_SUBDIR = "failed"
-#: Parameters the runner always sets.
-RUNNER_PARAMETERS = ("year", "input_path", "output_dir")
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+OK, UP_TO_DATE, FAILED = "ok", "up to date", "FAILED"
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """Files of a successful build (paths inside the final ``reports/YEAR``)."""
+    """Files of a successful build (paths inside the final ``reports/YEAR/LANG``)."""
 
     year: int
+    lang: str
     report_dir: Path
     notebooks: tuple[Path, ...]
     researcher_html: tuple[Path, ...]
@@ -78,15 +76,40 @@ class BuildResult:
     provenance: dict = field(repr=False)
     seconds: float = 0.0
 
+    @classmethod
+    def from_folder(cls, spec: ReportSpec, export: ExportResult | None, seconds: float) -> BuildResult:
+        final = spec.final
+        names = [Path(nb).name for nb in spec.notebooks]
+        internal = final / INTERNAL_SUBDIR
+        from .cache import recorded
 
-@dataclass(frozen=True)
-class YearOutcome:
-    """Outcome of one year in :func:`build_years`."""
+        pdf = final / f"{spec.stem}.pdf"
+        return cls(
+            year=spec.params.year, lang=spec.params.lang, report_dir=final,
+            notebooks=tuple(internal / n for n in names),
+            researcher_html=tuple((internal / n).with_suffix(".html") for n in names),
+            reader_html=final / f"{spec.stem}.html",
+            reader_pdf=pdf if pdf.exists() else None,
+            tables=tuple(sorted((final / "tables").glob("*.csv"))),
+            figures=tuple(sorted((final / "figures").glob("*"))),
+            provenance=export.provenance if export is not None else (recorded(final) or {}),
+            seconds=seconds,
+        )
 
-    year: int
-    ok: bool
-    message: str
+
+@dataclass
+class ReportOutcome:
+    """What happened to one report of a build."""
+
+    spec: ReportSpec
+    status: str = ""
+    message: str = ""
+    seconds: float = 0.0
     result: BuildResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (OK, UP_TO_DATE)
 
 
 def discover_notebooks(folder: str | Path | None = None) -> list[Path]:
@@ -100,331 +123,289 @@ def discover_notebooks(folder: str | Path | None = None) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith(("_", ".")))
 
 
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def _one_line(text: object, limit: int = 300) -> str:
-    s = " ".join(_ANSI.sub("", str(text)).split())
-    return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
-def _first_line(source: str) -> str:
-    for line in str(source).splitlines():
-        if line.strip():
-            return _one_line(line.strip(), 80)
-    return ""
-
-
-def _source_index(executed: Path, index: int) -> int:
-    """Index in the source notebook of cell ``index`` of the executed one.
-
-    Papermill inserts an ``injected-parameters`` cell (and, after a failure, error banners):
-    they are not counted, so the number matches the notebook the user edits.
-    """
-    try:
-        import nbformat
-
-        nb = nbformat.read(executed, as_version=4)
-    except Exception:  # no partial copy: report papermill's index
-        return index
-    cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
-    injected = sum(
-        1 for i, c in enumerate(cells[:index]) if "injected-parameters" in c.metadata.get("tags", [])
-    )
-    return index - injected
-
-
-def _swap_into_place(new: Path, final: Path) -> None:
-    """Replace ``final`` by ``new``: move the old folder aside, rename, delete the old one."""
-    if final.exists():
-        aside = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-        os.rename(final, aside)
-        try:
-            os.rename(new, final)
-        except BaseException:
-            os.rename(aside, final)
-            raise
-        shutil.rmtree(aside, ignore_errors=True)
-    else:
-        os.rename(new, final)
-
-
-def _store_failed(final: Path, partial: Path | None, message: str) -> Path:
-    """Put the partly executed notebook in ``final/failed/`` without touching the rest of ``final``."""
-    final.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".failed.tmp-", dir=final))
-    if partial is not None and partial.exists():
-        shutil.copy2(partial, staging / partial.name)
-    (staging / "error.txt").write_text(message + "\n", encoding="utf-8")
-    _swap_into_place(staging, final / FAILED_SUBDIR)
-    return final / FAILED_SUBDIR
-
-
-class ReportBuilder:
-    """Builds years of reports with one reader exporter, one researcher exporter and one browser.
-
-    Parameters
-    ----------
-    notebooks : sequence of path, optional
-        Notebooks to run in order (default: :func:`discover_notebooks`).
-    parameters : dict, optional
-        Extra notebook parameters (``lang``, ``link``, ``alpha``, ``min_cell``, ``weights``,
-        ``input_path``...). ``year`` and ``output_dir`` are set by the builder; ``input_path``
-        defaults to the bundled raw file of the year. A name no notebook declares is an error.
-    reports_dir : path, optional
-        Parent of the ``YEAR`` folders (default ``reports/``).
-    quiet : bool, default False
-        Hide papermill's per-cell progress bar (the line per notebook is always printed).
-    pdf : bool, default True
-        Print the reader report to PDF.
-    kernel_name : str, default "python3"
-    raw_dir : path, optional
-        Folder of the bundled raw exports (default ``data/raw``).
-    log : callable, optional
-        Receives the progress lines (default: print to stderr).
-    """
-
-    def __init__(
-        self,
-        *,
-        notebooks: Sequence[str | Path] | None = None,
-        parameters: dict[str, object] | None = None,
-        reports_dir: str | Path | None = None,
-        quiet: bool = False,
-        pdf: bool = True,
-        kernel_name: str = KERNEL_NAME,
-        raw_dir: str | Path | None = None,
-        log: Callable[[str], None] | None = None,
-    ) -> None:
-        self.notebooks = [Path(p) for p in notebooks] if notebooks is not None else discover_notebooks()
-        self.parameters = dict(parameters or {})
-        self.reports_dir = Path(reports_dir) if reports_dir is not None else config.REPORTS_DIR
-        self.quiet = quiet
-        self.pdf = pdf
-        self.kernel_name = kernel_name
-        self.raw_dir = Path(raw_dir) if raw_dir is not None else None
-        self.log = log or _stderr
-        self.lang = str(self.parameters.get("lang", "en"))
-        self._printer = None
-        self._reader = None
-        self._researcher = None
-
-    # -- resources shared by all the years ---------------------------------------------------
-    def _exporters(self):
-        if self._researcher is None:
-            from .exporter import ChromiumPDFExporter, ReportHTMLExporter
-
-            self._researcher = ReportHTMLExporter(lang=self.lang)
-            if self.pdf:
-                from .chromium import PdfPrinter, find_chromium
-
-                self._printer = PdfPrinter(find_chromium())
-                self._reader = ChromiumPDFExporter(reader=True, lang=self.lang, printer=self._printer)
-            else:
-                self._reader = ReportHTMLExporter(reader=True, lang=self.lang)
-        return self._researcher, self._reader
-
-    def close(self) -> None:
-        """Close the browser, if one was started."""
-        if self._printer is not None:
-            self._printer.close()
-
-    def __enter__(self) -> ReportBuilder:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    # -- one year ------------------------------------------------------------------------------
-    def _parameters_for(self, year: int) -> tuple[dict[str, object], Path]:
-        params = dict(self.parameters)
-        given = params.get("input_path")
-        if given in (None, ""):
-            try:
-                input_path = config.raw_path_for_year(year, raw_dir=self.raw_dir)
-            except FileNotFoundError as exc:
-                raise ReportBuildError(f"{year}: {exc}") from None
-        else:
-            input_path = Path(str(given)).expanduser()
-            if not input_path.is_file():
-                raise ReportBuildError(f"{year}: input_path {str(input_path)!r} does not exist")
-        input_path = input_path.resolve()
-        weights = params.get("weights")
-        if weights not in (None, ""):
-            params["weights"] = str(Path(str(weights)).expanduser().resolve())
-        params.update(year=year, input_path=str(input_path), output_dir=".")
-        return params, input_path
-
-    def _declared(self) -> tuple[dict[Path, set[str]], dict[str, object]]:
-        import papermill
-
-        declared = {}
-        defaults: dict[str, object] = {}
-        for nb in self.notebooks:
-            if not nb.is_file():
-                raise ReportBuildError(f"notebook {str(nb)!r} does not exist")
-            try:
-                info = papermill.inspect_notebook(str(nb))
-            except Exception as exc:  # unreadable notebook
-                raise ReportBuildError(f"cannot read notebook {nb.name}: {_one_line(exc)}") from None
-            declared[nb] = set(info)
-            for name, item in info.items():
-                try:
-                    defaults.setdefault(name, ast.literal_eval(str(item.get("default"))))
-                except (ValueError, SyntaxError):
-                    defaults.setdefault(name, str(item.get("default")))
-        unknown = set(self.parameters) - set().union(*declared.values()) - set(RUNNER_PARAMETERS)
-        if unknown:
-            raise ReportBuildError(
-                f"parameter(s) {', '.join(sorted(unknown))} not declared by any notebook "
-                f"({', '.join(nb.name for nb in self.notebooks)})"
-            )
-        return declared, defaults
-
-    def build(self, year: int) -> BuildResult:
-        """Build ``reports/YEAR``; raise :class:`ReportBuildError` on failure (see module doc)."""
-        import nbformat
-        import papermill
-        from papermill.exceptions import PapermillExecutionError
-
-        start = time.perf_counter()
-        if isinstance(year, bool) or not isinstance(year, int):
-            raise ReportBuildError(f"year must be an integer, got {year!r}")
-        if not self.notebooks:
-            raise ReportBuildError(f"{year}: no notebooks to run (looked in {config.NOTEBOOKS_DIR})")
-        params, input_path = self._parameters_for(year)
-        declared, defaults = self._declared()
-        researcher, reader = self._exporters()
-
-        self.reports_dir.mkdir(parents=True, exist_ok=True)
-        final = self.reports_dir / str(year)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{year}.tmp-", dir=self.reports_dir))
-        try:
-            nb_dir = tmp / NOTEBOOKS_SUBDIR
-            nb_dir.mkdir()
-            executed = []
-            n = len(self.notebooks)
-            for i, nb in enumerate(self.notebooks, 1):
-                out = nb_dir / nb.name
-                names = declared[nb]
-                nb_params = {k: v for k, v in params.items() if k in names} if names else dict(params)
-                self.log(f"[{year}] {i}/{n} {nb.name}: running")
-                t0 = time.perf_counter()
-                try:
-                    papermill.execute_notebook(
-                        str(nb), str(out), parameters=nb_params, kernel_name=self.kernel_name,
-                        language="python", progress_bar=not self.quiet, log_output=False,
-                        cwd=str(tmp),
-                    )
-                except PapermillExecutionError as exc:
-                    where = f"cell {_source_index(out, exc.cell_index)}"
-                    first = _first_line(exc.source)
-                    if first:
-                        where += f" (`{first}`)"
-                    self._fail(year, final, out, f"notebook {nb.name} failed at {where}: "
-                                                 f"{exc.ename}: {_one_line(exc.evalue)}")
-                except Exception as exc:  # kernel died, timeout, unreadable notebook...
-                    self._fail(year, final, out, f"notebook {nb.name} could not be run: "
-                                                 f"{type(exc).__name__}: {_one_line(exc)}")
-                self.log(f"[{year}] {i}/{n} {nb.name}: done in {time.perf_counter() - t0:.1f} s")
-                executed.append(out)
-
-            try:
-                result = self._export(year, tmp, final, executed, {**defaults, **params},
-                                      input_path, start,
-                                      researcher, reader, nbformat)
-            except ReportingError:
-                raise
-            except Exception as exc:
-                raise ReportBuildError(
-                    f"{year}: export failed: {type(exc).__name__}: {_one_line(exc)}"
-                ) from exc
-            _swap_into_place(tmp, final)
-            self.log(f"[{year}] report: {result.reader_html}"
-                     + (f" and {result.reader_pdf.name}" if result.reader_pdf else ""))
-            return result
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-
-    def _fail(self, year: int, final: Path, partial: Path, what: str) -> None:
-        failed_dir = final / FAILED_SUBDIR
-        message = f"{year}: {what} (partly executed copy: {failed_dir / partial.name})"
-        _store_failed(final, partial if partial.exists() else None, message)
-        self.log(f"[{year}] FAILED: {what}")
-        raise ReportBuildError(message) from None
-
-    def _export(self, year, tmp, final, executed, params, input_path, start,
-                researcher, reader, nbformat) -> BuildResult:
-        self.log(f"[{year}] exporting HTML" + (" and PDF" if self.pdf else ""))
-        nbs = []
-        html_paths = []
-        for path in executed:
-            nb = nbformat.read(path, as_version=4)
-            nbs.append(nb)
-            body, _ = researcher.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
-            html_path = path.with_suffix(".html")
-            html_path.write_text(body, encoding="utf-8")
-            html_paths.append(html_path)
-
-        prov = _provenance.collect(input_path, params)
-        prov["notebooks"] = [p.name for p in executed]
-        (tmp / "provenance.json").write_text(
-            json.dumps(prov, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        combined = combine_for_reader(nbs, year=year, lang=self.lang, prov=prov)
-        stem = f"report-{year}"
-        resources = {"metadata": {"name": stem}}
-        reader_html = tmp / f"{stem}.html"
-        reader_pdf = None
-        if self.pdf:
-            pdf_bytes, res = reader.from_notebook_node(combined, resources=resources)
-            reader_html.write_text(res["html"], encoding="utf-8")
-            reader_pdf = tmp / f"{stem}.pdf"
-            reader_pdf.write_bytes(pdf_bytes)
-        else:
-            body, _ = reader.from_notebook_node(combined, resources=resources)
-            reader_html.write_text(body, encoding="utf-8")
-
-        def moved(p: Path) -> Path:
-            return final / p.relative_to(tmp)
-
-        return BuildResult(
-            year=year,
-            report_dir=final,
-            notebooks=tuple(moved(p) for p in executed),
-            researcher_html=tuple(moved(p) for p in html_paths),
-            reader_html=moved(reader_html),
-            reader_pdf=moved(reader_pdf) if reader_pdf else None,
-            tables=tuple(moved(p) for p in sorted((tmp / TABLES_SUBDIR).glob("*.csv"))),
-            figures=tuple(moved(p) for p in sorted((tmp / FIGURES_SUBDIR).glob("*"))),
-            provenance=prov,
-            seconds=time.perf_counter() - start,
-        )
+def make_specs(
+    params: Iterable[ReportParameters],
+    *,
+    notebooks: Sequence[str | Path] | None = None,
+    reports_dir: str | Path | None = None,
+    pdf: bool = True,
+    kernel_name: str = KERNEL_NAME,
+    progress_bar: bool = False,
+) -> list[ReportSpec]:
+    """One :class:`ReportSpec` per parameter set (the same notebooks and reports folder)."""
+    nbs = tuple(Path(p).resolve() for p in (notebooks if notebooks is not None else discover_notebooks()))
+    root = Path(reports_dir) if reports_dir is not None else config.REPORTS_DIR
+    return [ReportSpec(params=p, notebooks=nbs, reports_dir=root.resolve(), pdf=pdf,
+                       kernel_name=kernel_name, progress_bar=progress_bar) for p in params]
 
 
 def combine_for_reader(nbs: Iterable, *, year: int, lang: str, prov: dict) -> object:
-    """One notebook for the reader report: a title, the cells of every notebook, the provenance."""
+    """One notebook for the reader report: a title, the cells of every notebook, the provenance.
+
+    The title (the report's one ``h1``) comes from the message catalogue; cells tagged
+    ``appendix`` (methods, diagnostics) go after every chapter, in notebook order; the
+    provenance closes the report as a section (``h2``). The cells it adds have fixed ids,
+    so the same notebooks give the same HTML.
+    """
+    import copy
+
     import nbformat
 
     from analysis.present.messages import t
 
+    from . import provenance as _provenance
+
     nbs = list(nbs)
     title = t("report.title", lang if lang in ("it", "en") else "en", year=year)
-    cells = [nbformat.v4.new_markdown_cell(f"# {title}")]
-    appendix = []  # cells tagged "appendix" (methods, diagnostics) go after every chapter
+    head = nbformat.v4.new_markdown_cell(f"# {title}")
+    head.id = "reader-title"
+    cells = [head]
+    appendix = []
     for nb in nbs:
-        for cell in nb.cells:
-            (appendix if "appendix" in cell.get("metadata", {}).get("tags", []) else cells).append(cell)
+        for cell in copy.deepcopy(nb.cells):
+            tags = cell.get("metadata", {}).get("tags", [])
+            (appendix if "appendix" in tags else cells).append(cell)
     cells.extend(appendix)
-    cells.append(nbformat.v4.new_markdown_cell(_provenance.to_markdown(prov, lang, heading="## ")))
+    tail = nbformat.v4.new_markdown_cell(_provenance.to_markdown(prov, lang, heading="## "))
+    tail.id = "reader-provenance"
+    cells.append(tail)
     metadata = dict(nbs[0].metadata) if nbs else {}
     metadata.pop("papermill", None)
     metadata["title"] = title
     return nbformat.v4.new_notebook(cells=cells, metadata=metadata)
+
+
+def format_outcome(outcome: ReportOutcome, done: int | None = None, total: int | None = None) -> str:
+    """One line: ``[1/4] 2020 it  ok          12.1 s  reports/2020/it/report-2020.html``."""
+    prefix = f"[{done}/{total}] " if done is not None and total is not None else ""
+    line = f"{prefix}{outcome.spec.label}  {outcome.status:<10}"
+    if outcome.status == OK:
+        line += f"  {outcome.seconds:5.1f} s"
+    message = outcome.message
+    if message.startswith(f"{outcome.spec.label}: "):
+        message = message[len(outcome.spec.label) + 2:]
+    if message:
+        line += f"  {message}"
+    return line.rstrip()
+
+
+# -- the build --------------------------------------------------------------------------------------
+class _Build:
+    """State of one build: futures in flight, staging folders, outcomes."""
+
+    def __init__(self, specs: list[ReportSpec], executor, report: Callable[[str], None],
+                 log: Callable[[str], None], keys: dict[int, tuple[str, dict]], total: int,
+                 done: int) -> None:
+        self.specs = specs
+        self.ex = executor
+        self.report = report
+        self.log = log
+        self.keys = keys
+        self.total = total
+        self.done = done
+        self.outcomes: dict[int, ReportOutcome] = {i: ReportOutcome(s) for i, s in enumerate(specs)}
+        self.stage: dict[int, Path] = {}
+        self.left: dict[int, int] = {}
+        self.times: dict[int, list[float]] = {}
+        self.facts: dict[tuple, dict] = {}
+        self.futures: dict[object, tuple] = {}
+
+    def _submit(self, what: tuple, fn, *args) -> None:
+        self.futures[self.ex.submit(fn, *args)] = what
+
+    def run(self) -> None:
+        by_year: dict[tuple, list[int]] = {}
+        for i, spec in enumerate(self.specs):
+            p = spec.params
+            by_year.setdefault((p.year, str(p.input_path)), []).append(i)
+        for year_key, members in by_year.items():
+            self._submit(("prepare", year_key, members), prepare_task, self.specs[members[0]].params)
+        while self.futures:
+            done, _ = self.ex.wait(list(self.futures))
+            for fut in done:
+                what = self.futures.pop(fut)
+                try:
+                    value = fut.result()
+                except BaseException as exc:
+                    self._failed(what, exc)
+                else:
+                    self._succeeded(what, value)
+
+    def _message(self, exc: BaseException) -> str:
+        if isinstance(exc, SurveyError):
+            return str(exc)
+        return f"{type(exc).__name__}: {exc}"
+
+    def _failed(self, what: tuple, exc: BaseException) -> None:
+        kind = what[0]
+        if kind == "prepare":
+            for i in what[2]:
+                self._finish(i, FAILED, self._message(exc))
+            return
+        i = what[1]
+        if kind == "notebook":
+            self.left[i] -= 1
+        if self.outcomes[i].status != FAILED:
+            self._finish(i, FAILED, self._message(exc))
+        self._cleanup(i)
+
+    def _succeeded(self, what: tuple, value) -> None:
+        kind = what[0]
+        if kind == "prepare":
+            for i in what[2]:
+                self._start_report(i, value)
+            return
+        i = what[1]
+        self.times.setdefault(i, []).extend([value.started, value.finished])
+        if kind == "notebook":
+            self.left[i] -= 1
+            if not self.log_quiet:
+                self.log(f"{self.specs[i].label}  {value.name}  done in "
+                         f"{value.finished - value.started:.1f} s")
+            if self.left[i] == 0 and self.outcomes[i].status != FAILED:
+                self._export(i)
+            else:
+                self._cleanup(i)
+        elif kind == "export":
+            spec = self.specs[i]
+            t = self.times[i]
+            seconds = max(t) - min(t)
+            self.outcomes[i].result = BuildResult.from_folder(spec, value, seconds)
+            self._finish(i, OK, _display_path(value.reader_html), seconds)
+
+    log_quiet = False
+
+    def _start_report(self, i: int, facts: dict) -> None:
+        spec = self.specs[i]
+        spec.reports_dir.mkdir(parents=True, exist_ok=True)
+        p = spec.params
+        stage = Path(tempfile.mkdtemp(prefix=f".{p.year}-{p.lang}.tmp-", dir=spec.reports_dir))
+        self.stage[i] = stage
+        self.facts[i] = facts
+        self.left[i] = len(spec.notebooks)
+        for nb in spec.notebooks:
+            self._submit(("notebook", i), notebook_task, spec, nb, stage)
+
+    def _export(self, i: int) -> None:
+        from . import provenance as _provenance
+
+        spec = self.specs[i]
+        key, inputs = self.keys[i]
+        prov = _provenance.collect(spec.params, facts=self.facts[i], inputs=inputs, build_key=key,
+                                   notebooks=[Path(nb).name for nb in spec.notebooks])
+        self.left[i] = 1
+        self._submit(("export", i), export_task, spec, self.stage[i],
+                     [Path(nb).name for nb in spec.notebooks], prov)
+
+    def _cleanup(self, i: int) -> None:
+        if self.left.get(i, 0) <= 0 and i in self.stage:
+            shutil.rmtree(self.stage.pop(i), ignore_errors=True)
+
+    def _finish(self, i: int, status: str, message: str, seconds: float = 0.0) -> None:
+        o = self.outcomes[i]
+        o.status, o.message, o.seconds = status, message, seconds
+        self.done += 1
+        self.report(format_outcome(o, self.done, self.total))
+
+
+def _display_path(path: Path) -> str:
+    return config.relative_to_project(path) if str(path).startswith(str(config.PROJECT_ROOT)) else str(path)
+
+
+def build_reports(
+    specs: Sequence[ReportSpec],
+    *,
+    jobs: int | None = 1,
+    executor: str = "process",
+    scheduler: str | None = None,
+    force: bool = False,
+    quiet: bool = False,
+    index: bool = False,
+    report: Callable[[str], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> list[ReportOutcome]:
+    """Build the reports of ``specs`` that are not up to date; one line per report as it finishes.
+
+    Parameters
+    ----------
+    specs : sequence of ReportSpec
+    jobs : int, optional
+        Worker processes (default: the number of cores). 1 runs everything in this process.
+    executor : {"process", "dask"}
+        A pool of worker processes, or Dask's distributed scheduler.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); without it, ``executor="dask"``
+        starts a ``LocalCluster`` of ``jobs`` workers.
+    force : bool, default False
+        Rebuild even the reports that are up to date.
+    quiet : bool, default False
+        Only the line per report (no per-notebook progress).
+    index : bool, default False
+        Rewrite ``reports/index.html`` when a report changed (or when it is missing).
+    report, log : callable, optional
+        Receive the line per report (default: standard output) and the progress lines
+        (default: standard error).
+
+    Returns
+    -------
+    list of ReportOutcome
+        In the order of ``specs``.
+    """
+    from .cache import build_key, inputs_of, is_up_to_date
+
+    report = report or (lambda line: print(line, flush=True))
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    specs = list(specs)
+    outcomes: list[ReportOutcome | None] = [None] * len(specs)
+    keys: dict[int, tuple[str, dict]] = {}
+    todo: list[int] = []
+    shared: dict[str, object] = {}
+    done = 0
+    for i, spec in enumerate(specs):
+        if not spec.notebooks:
+            outcomes[i] = ReportOutcome(spec, FAILED, f"no notebooks to run (looked in {config.NOTEBOOKS_DIR})")
+            done += 1
+            report(format_outcome(outcomes[i], done, len(specs)))
+            continue
+        if not shared:
+            from analysis.fingerprint import codebook_digest, source_digest
+
+            from .provenance import package_versions
+
+            shared = {"source": source_digest(), "codebook": codebook_digest(),
+                      "packages": package_versions()}
+        inputs = inputs_of(spec, **shared)
+        key = build_key(spec, inputs)
+        keys[i] = (key, inputs)
+        if not force and is_up_to_date(spec, key):
+            outcomes[i] = ReportOutcome(spec, UP_TO_DATE)
+            done += 1
+            report(format_outcome(outcomes[i], done, len(specs)))
+        else:
+            todo.append(i)
+
+    if todo:
+        from .executors import make_executor
+
+        ex = make_executor(executor, jobs=jobs, scheduler=scheduler, tasks=len(todo), log=log)
+        try:
+            build = _Build([specs[i] for i in todo], ex, report, log,
+                           {j: keys[i] for j, i in enumerate(todo)}, len(specs), done)
+            build.log_quiet = quiet
+            build.run()
+        finally:
+            ex.close()
+        for j, i in enumerate(todo):
+            outcomes[i] = build.outcomes[j]
+    if index:
+        from .index import write_index
+
+        roots = {spec.reports_dir for spec in specs}
+        changed = any(o is not None and o.status == OK for o in outcomes)
+        for root in roots:
+            if changed or not (root / "index.html").exists():
+                write_index(root)
+    return [o for o in outcomes if o is not None]
 
 
 def build_year(
@@ -433,97 +414,36 @@ def build_year(
     notebooks: Sequence[str | Path] | None = None,
     parameters: dict[str, object] | None = None,
     reports_dir: str | Path | None = None,
-    quiet: bool = False,
+    quiet: bool = True,
     pdf: bool = True,
     kernel_name: str = KERNEL_NAME,
     raw_dir: str | Path | None = None,
     log: Callable[[str], None] | None = None,
+    force: bool = True,
 ) -> BuildResult:
-    """Run the notebooks of ``year`` and write ``reports/YEAR`` (see :class:`ReportBuilder`).
+    """Build one report, in this process (see :func:`build_reports`); raise on failure.
+
+    ``parameters`` are report parameters other than ``year`` (validated with
+    :meth:`ReportParameters.validate`: an unknown name is an error).
 
     Raises
     ------
+    ParameterError
+        An unknown or invalid parameter.
     ReportBuildError
         One readable line: the notebook, the cell (index and first line) and the error.
-    ChromiumNotFoundError
-        ``pdf=True`` and no Chromium is installed.
     """
-    with ReportBuilder(notebooks=notebooks, parameters=parameters, reports_dir=reports_dir,
-                       quiet=quiet, pdf=pdf, kernel_name=kernel_name, raw_dir=raw_dir,
-                       log=log) as builder:
-        return builder.build(year)
-
-
-def build_years(
-    years: Iterable[int],
-    *,
-    notebooks: Sequence[str | Path] | None = None,
-    parameters: dict[str, object] | None = None,
-    reports_dir: str | Path | None = None,
-    quiet: bool = False,
-    pdf: bool = True,
-    kernel_name: str = KERNEL_NAME,
-    raw_dir: str | Path | None = None,
-    log: Callable[[str], None] | None = None,
-) -> dict[int, YearOutcome]:
-    """Build several years with one browser; a failing year does not stop the others.
-
-    Returns
-    -------
-    dict of int to YearOutcome
-        In the order of ``years``; ``ok`` and a one-line ``message`` each.
-    """
-    outcomes: dict[int, YearOutcome] = {}
-    with ReportBuilder(notebooks=notebooks, parameters=parameters, reports_dir=reports_dir,
-                       quiet=quiet, pdf=pdf, kernel_name=kernel_name, raw_dir=raw_dir,
-                       log=log) as builder:
-        for year in years:
-            try:
-                result = builder.build(year)
-            except ReportingError as exc:
-                outcomes[year] = YearOutcome(year, False, str(exc))
-            else:
-                where = result.reader_pdf or result.reader_html
-                outcomes[year] = YearOutcome(year, True, f"{year}: ok ({where})", result)
-    return outcomes
-
-
-def format_summary(outcomes: dict[int, YearOutcome]) -> str:
-    """One line per year: ``2020  ok      reports/2020/report-2020.pdf``."""
-    lines = []
-    for year, o in outcomes.items():
-        detail = o.message.split(": ", 1)[1] if o.message.startswith(f"{year}: ") else o.message
-        lines.append(f"{year}  {'ok' if o.ok else 'FAILED':6}  {detail}")
-    return "\n".join(lines)
-
-
-def cli_run(args: object) -> int:
-    """``softskills run``: build the years of ``args`` and print one line per year.
-
-    ``args`` has ``year`` (list of int or None), ``all`` (bool) and ``quiet`` (bool). Without
-    ``--year`` or ``--all`` the default year is built. Prints the summary and the reader HTML /
-    PDF of each built year on stdout, progress on stderr.
-
-    Returns
-    -------
-    int
-        0 when every year was built, 1 when a year failed, 2 when there is nothing to build.
-    """
-    from .parameters import available_years
-
-    years = list(getattr(args, "year", None) or [])
-    if getattr(args, "all", False):
-        years = sorted(set(years) | set(available_years()))
-        if not years:
-            print(f"softskills run: no raw export in {config.RAW_DIR}", file=sys.stderr)
-            return 2
-    if not years:
-        years = [config.DEFAULT_YEAR]
-    outcomes = build_years(years, quiet=bool(getattr(args, "quiet", False)))
-    print(format_summary(outcomes))
-    for outcome in outcomes.values():
-        if outcome.ok and outcome.result is not None:
-            print(outcome.result.reader_html)
-            if outcome.result.reader_pdf is not None:
-                print(outcome.result.reader_pdf)
-    return 0 if all(o.ok for o in outcomes.values()) else 1
+    values = dict(parameters or {})
+    if raw_dir is not None:
+        values.setdefault("raw_dir", str(raw_dir))
+    params = ReportParameters.validate(values, year=year)
+    sink = log or (lambda _line: None)
+    specs = make_specs([params], notebooks=notebooks, reports_dir=reports_dir, pdf=pdf,
+                       kernel_name=kernel_name, progress_bar=not quiet)
+    (outcome,) = build_reports(specs, jobs=1, force=force, quiet=quiet, index=False,
+                               report=sink, log=sink)
+    if not outcome.ok:
+        raise ReportBuildError(outcome.message)
+    if outcome.result is None:  # up to date
+        return BuildResult.from_folder(outcome.spec, None, 0.0)
+    return outcome.result
