@@ -122,7 +122,7 @@ class Chapter:
         self.figure_ref(name)
         number = f"{self._prefix}.{self._figures[name]}"
         if save and self.output_dir is not None:
-            from analysis.reporting.outputs import save_figure
+            from analysis.notebook.outputs import save_figure
 
             save_figure(fig, name, self.output_dir)
             write_alt(alt, name, self.output_dir)

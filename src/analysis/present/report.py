@@ -43,7 +43,7 @@ from analysis.stats.intervals import newcombe_diff
 from analysis.stats.views import protect_table
 
 __all__ = [
-    "Chapter", "effect_name", "method_name", "years_to_date", "pooled", "year_list",
+    "Chapter", "effect_name", "method_name", "year_list",
     "sample_paragraph", "findings_table", "findings_section", "cleaning_paragraph",
     "frequency_table", "quality_table", "q1_paragraph", "multiple_response_table", "scale_section",
     "group_difference_table", "association_tests", "q4_paragraph", "battery_paragraph",
@@ -92,34 +92,28 @@ def _short(name: str, lang: str) -> str:
     return t(f"qshort.{name}", lang).split(".")[0]
 
 
-def years_to_date(year: int, input_path=None) -> list[int]:
-    """Every year with a bundled export up to ``year``, and ``year`` itself."""
-    from analysis.datasets import available_years
-
-    return sorted({y for y in available_years() if y <= year} | {year})
-
-
-def pooled(years: Sequence[int], current) -> pd.DataFrame:
-    """The prepared years pooled (``current``: this year's prepared data, already read)."""
-    from analysis.datasets import load_years
-
-    return load_years(list(years), current=current)
-
-
 def year_list(years: Sequence[int], lang: str) -> str:
     """``2020, 2021 e 2022``."""
     return fmt_list([str(y) for y in sorted(years)], lang)
 
 
 # -- summary ---------------------------------------------------------------------------------------
-def sample_paragraph(ch: Chapter, df: pd.DataFrame, *, weighted: bool = False) -> None:
-    """The sample in one paragraph: base, fieldwork dates, how it was collected, weighting."""
+def sample_paragraph(ch: Chapter, df: pd.DataFrame, *, raking=None, margins=None) -> None:
+    """The sample in one paragraph: base, fieldwork dates, how it was collected, weighting.
+
+    ``raking`` is the :class:`~analysis.weighting.RakeResult` when the results are weighted
+    (its design effect and effective sample size are given), ``margins`` the margins file.
+    """
     from analysis.stats.sample import sample_summary
 
     s = sample_summary(df).iloc[-1]
     text = ch.t("summary.sample", n=fmt_int(s["n"], ch.lang), year=int(s["year"]),
                 first=fmt_date(s["first"], ch.lang), last=fmt_date(s["last"], ch.lang))
-    text += " " + ch.t("note.weighted" if weighted else "note.unweighted")
+    if raking is None:
+        text += " " + ch.t("note.unweighted")
+    else:
+        text += " " + ch.t("note.weighted", file=getattr(margins, "name", str(margins)),
+                           deff=fmt_number(raking.deff, 2, ch.lang), n_eff=fmt_int(raking.n_eff, ch.lang))
     ch.markdown(text)
 
 
