@@ -85,7 +85,7 @@ def test_model_findings_respect_the_proportional_odds_check_and_the_link() -> No
                              term_labels={"role[T.manager]": "Role: Manager"}, references=refs)
     # service fails the PO test, q6's role is not testable: only q2's role remains
     assert [(f.row["outcome"], f.row["term"]) for f in found] == [("q2_relevance", "role[T.manager]")]
-    assert 'Role: Manager against "Operator", odds ratio 2.46 (95% CI: 1.22–4.95)' in found[0].text
+    assert '"Manager" (role) compared with "Operator", odds ratio 2.46 (95% CI: 1.22–4.95)' in found[0].text
     probit = F.model_findings(coef, po, link="probit", alpha=0.05, lang="it",
                               term_labels={}, references=refs)
     assert "coefficienti (probit) +0,90" in probit[0].text and "odds" not in probit[0].text

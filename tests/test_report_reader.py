@@ -103,7 +103,7 @@ def test_no_code_names_reprs_or_missing_values_in_the_visible_text(report) -> No
     lang, _, html = report
     visible = _visible(html)
     cb = load_codebook()
-    names = {v.name for v in cb.variables} | {c for v in cb.variables for c in getattr(v, "columns", [])}
+    names = set(cb.variables) | {c for v in cb.variables.values() for c in getattr(v, "columns", [])}
     snake = set(re.findall(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b", visible))
     assert snake == set(), sorted(snake)[:10]
     assert not [n for n in names if re.search(rf"\b{re.escape(n)}\b", visible)]
@@ -160,9 +160,10 @@ def test_italian_is_italian_with_decimal_commas(report) -> None:
     for piece in ("Key findings", "Contents", "odds ratios", "confidence interval", "Don't know",
                   "respondents"):
         assert piece not in visible, piece
-    assert not re.search(r"\d\.\d", visible.replace("D1.", "").replace("D2.", "")
-                         .replace("D3.", "").replace("D4.", "").replace("D5.", "")
-                         .replace("D6.", "").replace("D7.", "")), re.search(r".{30}\d\.\d.{30}", visible)
+    # labels (Tabella 2.1, Figura 3.2, D2.) and thousands (2.496) aside, no decimal point
+    text = re.sub(r"\b(?:Tabella|Figura) A?\d+\.\d+|\bD\d\.", " ", visible)
+    points = re.findall(r".{25}(?<![\w.])\d+\.\d{1,2}(?!\d).{10}", text)
+    assert points == []
     assert re.search(r"\d,\d", visible)
     assert '<html lang="it"' in html
 
@@ -213,21 +214,34 @@ def test_pdf_is_tagged_a4_with_outline_title_and_language(report) -> None:
 
     with pdf.open_outline() as outline:
         walk(outline.root)
+    squeezed = {"".join(str(x).split()) for x in titles}  # line breaks of long headings dropped
     for key in CHAPTERS:
-        assert t(key, lang) in titles, key
+        assert "".join(t(key, lang).split()) in squeezed, key
 
 
 def test_no_word_is_broken_inside_a_table_cell(report) -> None:
+    """No cell word is split over two lines of the PDF (``q2_relevanc|e``, ``0,40|8``, ``rile-|vanza``).
+
+    pdftotext's layout gives the words of each line of each text block; a word broken inside a
+    cell shows as the last word of a line and the first of the next whose concatenation is a
+    cell word while neither piece is a word of the report.
+    """
     lang, result, html = report
-    cells = re.findall(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", _body(html), flags=re.S)
-    words = set()
-    for c in cells:
-        words |= {w for w in html_lib.unescape(re.sub(r"<[^>]+>", " ", c)).split() if len(w) >= 3}
-    lines = [ln.split() for ln in _pdftotext(result.reader_pdf, "-layout").splitlines()]
+    tables = re.findall(r'<div class="reader-table".*?</table>', _body(html), flags=re.S)
+    assert tables
+    cells = " ".join(re.findall(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", " ".join(tables), flags=re.S))
+    words = set(html_lib.unescape(re.sub(r"<[^>]+>", " ", cells)).split())
+    vocab = set(_visible(html, provenance=True).split())
+    layout = _pdftotext(result.reader_pdf, "-bbox-layout")
     broken = []
-    for first, second in zip(lines, lines[1:], strict=False):
-        for a in first:
-            for b in second:
-                if a + b in words and a not in words and b not in words:
-                    broken.append(f"{a}|{b}")
+    for block in re.findall(r"<block\b.*?</block>", layout, flags=re.S):
+        lines = [[html_lib.unescape(w) for w in re.findall(r"<word[^>]*>(.*?)</word>", ln, flags=re.S)]
+                 for ln in re.findall(r"<line\b.*?</line>", block, flags=re.S)]
+        for first, second in zip(lines, lines[1:], strict=False):
+            if not first or not second:
+                continue
+            a, b = first[-1], second[0]
+            joined = a[:-1] + b if a.endswith("-") else a + b
+            if joined in words and a not in vocab and b not in vocab:
+                broken.append(f"{a}|{b}")
     assert broken == []

@@ -101,6 +101,9 @@ def effect_forest(
             ax.axvline(null, color="0.3", linewidth=0.8, linestyle="--")
             if ratio:
                 ax.set_xscale("log")
+                from matplotlib.ticker import LogLocator
+
+                ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
                 ax.xaxis.set_major_formatter(_ratio_formatter(lang))
                 ax.xaxis.set_minor_formatter(_blank_formatter())
             ax.set_title(wrap(outcome_labels.get(outcome, outcome), 24), fontsize=8)

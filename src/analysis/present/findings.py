@@ -202,6 +202,10 @@ def model_findings(coef: pd.DataFrame, po: pd.DataFrame, *, link: str, alpha: fl
             ci = t("ci.level", lang, level=level) + ": " + ci
             name = t("model.effect_name.other", lang, link=t(f"link.{link}", lang))
         label = term_labels.get(r["term"], r["term"])
+        if ": " in label:  # "Gestione del servizio: In outsourcing" -> «In outsourcing» (gestione del servizio)
+            var_name, level_name = label.split(": ", 1)
+            q = "«{}»" if lang == "it" else '"{}"'
+            label = f"{q.format(level_name)} ({var_name.lower()})"
         text = t("findings.model", lang, question=t(f"qshort.{outcome}", lang), term=label,
                  reference=references.get(var, ""), effect_name=name, value=shown, ci=ci)
         out.append(Finding("model", text, table, {"outcome": outcome, "term": r["term"]}, col,

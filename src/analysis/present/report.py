@@ -54,11 +54,15 @@ __all__ = [
 
 
 # -- small helpers ---------------------------------------------------------------------------------
-def effect_name(link: str, lang: str) -> str:
-    """What the model effects are called under ``link``: odds ratios (logit) or coefficients."""
+def effect_name(link: str, lang: str, *, article: bool = False) -> str:
+    """What the model effects are called under ``link``: odds ratios (logit) or coefficients.
+
+    ``article=True`` gives the form used inside a sentence (``gli odds ratio``, ``i coefficienti``).
+    """
+    kind = "effect_article" if article else "effect_name"
     if link == "logit":
-        return t("model.effect_name.logit", lang)
-    return t("model.effect_name.other", lang, link=t(f"link.{link}", lang))
+        return t(f"model.{kind}.logit", lang)
+    return t(f"model.{kind}.other", lang, link=t(f"link.{link}", lang))
 
 
 def method_name(method: str, lang: str) -> str:
@@ -311,7 +315,7 @@ def models_intro(ch: Chapter, refs: Mapping[str, str], *, link: str, fig: str) -
     """What the models are, how to read the effects, the reference categories."""
     ref_text = "; ".join(f"{t(f'var.{v}', ch.lang).lower()}: {_quote(lbl, ch.lang)}" for v, lbl in refs.items())
     ch.say("ch3.intro", link=t(f"link.{link}", ch.lang), refs=ref_text, fig=ch.figure_ref(fig),
-           effects=effect_name(link, ch.lang))
+           effects=effect_name(link, ch.lang, article=True))
 
 
 def effects_paragraph(ch: Chapter, coef: pd.DataFrame, po: pd.DataFrame, *, labels: Mapping[str, str],
@@ -465,7 +469,7 @@ def trend_models(ch: Chapter, fit: pd.DataFrame, *, link: str, alpha: float) -> 
         cols = {"q": "col.question", "estimate": "col.trend_coef", "ci": "col.ci", "p": "col.p", "nobs": "col.n"}
         kinds = {"estimate": "num2", "ci": "num2", "p": "p", "nobs": "count"}
         ci = {"ci": ("ci_low", "ci_high")}
-    ch.say("ch4.models.intro", effects=effect_name(link, ch.lang))
+    ch.say("ch4.models.intro", effects=effect_name(link, ch.lang, article=True))
     ch.table(data, cols, name="trend_models", caption=ch.t("cap.trend_models"), kinds=kinds, ci=ci,
              label_values={"link": t(f"link.{link}", ch.lang), "level": ch.level})
 
