@@ -104,6 +104,7 @@ def test_no_code_names_reprs_or_missing_values_in_the_visible_text(report) -> No
     visible = _visible(html)
     cb = load_codebook()
     names = set(cb.variables) | {c for v in cb.variables.values() for c in getattr(v, "columns", [])}
+    names = {n for n in names if "_" in n}  # "role", "service"... are also words of the text
     snake = set(re.findall(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b", visible))
     assert snake == set(), sorted(snake)[:10]
     assert not [n for n in names if re.search(rf"\b{re.escape(n)}\b", visible)]
