@@ -345,14 +345,14 @@ def key_findings(
     diffs = difference_findings(by_service, group="service", group_labels=cb["service"].label_map(lang),
                                 lang=lang, level=level, groups_text=t("groups.service", lang))
 
-    fits = M.fit_question_models(df, list(scale_questions), list(M.DEFAULT_PREDICTORS), link=link,
-                                 weights=weights)
-    coef = M.coefficient_table(fits)
     import warnings
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # unused answer levels, untestable terms: not for the reader
         warnings.simplefilter("ignore")
+        fits = M.fit_question_models(df, list(scale_questions), list(M.DEFAULT_PREDICTORS), link=link,
+                                     weights=weights)
         po = M.proportional_odds_table(fits)
+    coef = M.coefficient_table(fits)
     labels = term_labels(coef["term"].unique(), cb, lang)
     refs = reference_labels(df, M.DEFAULT_PREDICTORS, cb, lang)
     effects = model_findings(coef, po, link=link, alpha=alpha, lang=lang, term_labels=labels,
