@@ -101,9 +101,6 @@ def effect_forest(
             ax.axvline(null, color="0.3", linewidth=0.8, linestyle="--")
             if ratio:
                 ax.set_xscale("log")
-                from matplotlib.ticker import LogLocator
-
-                ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
                 ax.xaxis.set_major_formatter(_ratio_formatter(lang))
                 ax.xaxis.set_minor_formatter(_blank_formatter())
             ax.set_title(wrap(outcome_labels.get(outcome, outcome), 24), fontsize=8)
@@ -114,6 +111,9 @@ def effect_forest(
                 ax.set_yticklabels([wrap(term_labels.get(tm, tm), 34) for tm in terms], fontsize=7)
             else:
                 ax.tick_params(axis="y", labelleft=False)
+        if ratio:
+            for ax in fig.axes:
+                _ratio_ticks(ax)
         label = (t("fig.axis.odds_ratio", lang, level=level) if ratio
                  else t("fig.axis.coefficient", lang, level=level, link=t(f"link.{link}", lang)))
         fig.supxlabel(label, fontsize=8)
@@ -129,6 +129,21 @@ def _ratio_formatter(lang: str):
     from analysis.present.numbers import fmt_ratio
 
     return FuncFormatter(lambda v, _pos: fmt_ratio(v, lang) if v > 0 else "")
+
+
+def _ratio_ticks(ax) -> None:
+    """Readable ticks on a log axis of ratios: 1-2-5 steps, or powers of ten when they crowd."""
+    from matplotlib.ticker import FixedLocator
+
+    lo, hi = ax.get_xlim()
+    steps = [m * 10.0**e for e in range(-3, 4) for m in (1, 2, 5)]
+    ticks = [v for v in steps if lo <= v <= hi]
+    if len(ticks) > 5:
+        ticks = [v for v in ticks if abs(np.log10(v) - round(np.log10(v))) < 1e-9]
+    if len(ticks) < 2:
+        ticks = sorted({*ticks, 1.0})
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.set_xlim(lo, hi)
 
 
 def _blank_formatter():

@@ -75,6 +75,6 @@ def top2_trend(
         ax.set_ylabel(t("fig.axis.top2", lang))
         ax.set_xlabel(t("fig.axis.year", lang))
         ax.grid(axis="y", color="0.9")
-        ax.legend(loc="lower left", fontsize=7, title=t("fig.legend.whiskers", lang, level=level),
-                  title_fontsize=7)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
+                  title=t("fig.legend.whiskers", lang, level=level), title_fontsize=7)
     return fig

@@ -327,10 +327,11 @@ def effects_paragraph(ch: Chapter, coef: pd.DataFrame, po: pd.DataFrame, *, labe
     for r in coef[coef["p"] < alpha].itertuples():
         var = str(r.term).partition("[")[0]
         test = lr[(lr["outcome"] == r.outcome) & (lr["term"] == var)]
-        ok = not test.empty and test["p"].iloc[0] >= alpha
+        p_po = test["p"].iloc[0] if not test.empty else np.nan
         value = (f"{fmt_ratio(r.odds_ratio, ch.lang)} ({fmt_ratio(r.or_low, ch.lang)}–{fmt_ratio(r.or_high, ch.lang)})"
                  if ratio else f"{fmt_number(r.estimate, 2, ch.lang, sign=True)}")
-        flag = "" if ok else " " + ch.t("ch3.po_flag")
+        flag = ("" if p_po >= alpha else " " + ch.t("ch3.po_flag") if pd.notna(p_po)
+                else " " + ch.t("ch3.po_untestable"))
         items.append(f"{short[r.outcome]}, {labels.get(r.term, r.term)}: {value}{flag}")
     if items:
         ch.markdown(ch.t("ch3.effects.some", alpha=fmt_number(alpha, 2, ch.lang),
