@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from analysis import models as M
-from analysis.model_figures import odds_ratio_forest, predicted_probability_bars
+from analysis.plots.models import odds_ratio_forest, predicted_probability_bars
 from analysis.prepare import prepare
 from analysis.simulate import simulate_export
 

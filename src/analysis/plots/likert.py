@@ -20,6 +20,7 @@ from matplotlib.patches import Patch
 
 from analysis.codebook import Codebook
 from analysis.plots.style import DK_COLOUR, diverging_colours, house_style, wrap
+from analysis.present.messages import t
 from analysis.stats._common import get_codebook, resolve
 from analysis.stats.disclosure import MIN_BASE_PCT, MIN_CELL
 from analysis.stats.likert import expand_columns, frequencies
@@ -49,11 +50,18 @@ def _item_label(df: pd.DataFrame, column: str, cb: Codebook, lang: str, single: 
     if res.item is not None and not single:
         return {i.code: i.label(lang) for i in res.variable.items}.get(res.item, str(res.item))
     if res.variable.number is not None:
-        return f"Q{res.variable.number}. {res.variable.text(lang)}"
+        return t("question.heading", lang, number=res.variable.number, text=res.variable.text(lang))
     return res.variable.text(lang)
 
 
 _BAR = {"edgecolor": "white", "linewidth": 0.5, "height": 0.7}
+
+
+def _hidden_cells(sc: pd.DataFrame, codes, supp, lang: str) -> str:
+    """The marker of a side with hidden answers: ``nascosti: <5, x`` (their display strings)."""
+    shown = [str(sc.loc[c, "n_display"]) if "n_display" in sc.columns else "x"
+             for c, hidden in zip(codes, supp, strict=True) if hidden]
+    return t("fig.hidden_side", lang, cells=", ".join(shown))
 
 
 def _draw_side(ax, yi, start, sign, indices, pct, supp, colours, label_threshold) -> float:
@@ -226,7 +234,10 @@ def likert_diverging(
                 )
                 # a side total including a hidden cell would give it away (total minus
                 # the shown labels): it is not printed
-                if not supp[:half].any():
+                if supp[:half].any():  # what cannot be shown is marked, not silently left out
+                    ax.text(neg_end - 2, yi, _hidden_cells(sc, codes[:half], supp[:half], lang),
+                            ha="right", va="center", fontsize=7, style="italic", color="#555555")
+                else:
                     ax.text(
                         neg_end - 2,
                         yi,
@@ -236,7 +247,10 @@ def likert_diverging(
                         fontsize=7,
                         fontweight="bold",
                     )
-                if not supp[k - half :].any():
+                if supp[k - half :].any():
+                    ax.text(right + 2, yi, _hidden_cells(sc, codes[k - half:], supp[k - half:], lang),
+                            ha="left", va="center", fontsize=7, style="italic", color="#555555")
+                else:
                     ax.text(
                         right + 2,
                         yi,
@@ -271,9 +285,7 @@ def likert_diverging(
                 dax.tick_params(axis="y", left=False, labelleft=False)
                 dax.spines["left"].set_visible(False)
                 dax.spines["bottom"].set_visible(False)
-                dax.set_title(
-                    "Non so" if lang == "it" else "Don't know", fontsize=8, fontweight="normal"
-                )
+                dax.set_title(t("fig.dont_know", lang), fontsize=8, fontweight="normal")
         handles = [Patch(facecolor=colours[j], label=scale_labels[j]) for j in range(k)]
         legend = fig.legend(handles=handles, loc="outside lower center", ncol=k)
         if any_hidden:

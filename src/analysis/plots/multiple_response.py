@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from analysis.codebook import Codebook
 from analysis.plots.likert import _hidden_note
 from analysis.plots.style import ACCENT, house_style, wrap
+from analysis.present.messages import t as msg
 from analysis.stats._common import get_codebook
 from analysis.stats.disclosure import MIN_BASE_PCT, MIN_CELL
 from analysis.stats.multiple_response import multiple_response
@@ -88,7 +89,8 @@ def ranking(
             xlabel += "\n" + _hidden_note(min_cell, lang, "bars")
         ax.set_xlabel(xlabel)
         var = cb[question]
-        ax.set_title(wrap(f"Q{var.number}. {var.text(lang)}" if var.number else var.text(lang), 60))
+        ax.set_title(wrap(msg("question.heading", lang, number=var.number, text=var.text(lang))
+                          if var.number else var.text(lang), 60))
     return fig
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "NEUTRAL",
     "DK_COLOUR",
     "ACCENT",
+    "SEQUENTIAL",
     "apply_house_style",
     "house_style",
     "wrap",
@@ -30,6 +31,8 @@ DIVERGING = "PuOr"
 NEUTRAL = "#d9d9d9"
 DK_COLOUR = "#9e9e9e"
 ACCENT = "#5e3c99"
+#: Sequential palette of ordered answers (predicted probabilities), colour-blind safe.
+SEQUENTIAL = "Purples"
 
 HOUSE_RC: dict = {
     "font.family": "DejaVu Sans",

@@ -184,6 +184,9 @@ class PdfPrinter:
             "print_background": True,
             "margin": {k: self.margin for k in ("top", "right", "bottom", "left")},
             "prefer_css_page_size": False,
+            # accessible PDF: structure tags from the HTML, bookmarks from the headings
+            "tagged": True,
+            "outline": True,
         }
         if self.page_numbers:
             opts.update(display_header_footer=True, header_template="<span></span>",

@@ -20,6 +20,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Any, Bool, Unicode, default
 
 from analysis import config
+from analysis.present.messages import t
 
 from .chromium import PdfPrinter
 from .html import (
@@ -34,8 +35,8 @@ from .html import (
 
 __all__ = ["ReportHTMLExporter", "ChromiumPDFExporter", "TOC_TITLES", "stable_pdf"]
 
-#: Title of the table of contents per language.
-TOC_TITLES: dict[str, str] = {"en": "Contents", "it": "Indice"}
+#: Title of the table of contents per language (from the message catalogue).
+TOC_TITLES: dict[str, str] = {lang: t("toc.title", lang) for lang in ("it", "en")}
 
 
 class ReportHTMLExporter(HTMLExporter):

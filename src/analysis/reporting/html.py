@@ -10,6 +10,9 @@ import re
 
 from nbconvert.preprocessors import Preprocessor
 
+from analysis.present.figures import FIGURE_CSS
+from analysis.present.tables import TABLE_CSS
+
 __all__ = [
     "TEMPLATE_NAME",
     "TEMPLATE_SOURCE",
@@ -48,7 +51,7 @@ pre, code, .highlight pre, .jp-OutputArea-output pre, .jp-RenderedText pre {
 }
 .jp-OutputArea-output { overflow-x: visible; }
 .jp-RenderedHTMLCommon table { max-width: 100%; table-layout: auto; }
-.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { overflow-wrap: anywhere; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { overflow-wrap: normal; word-break: normal; }
 img, svg { max-width: 100%; height: auto; }
 nav.toc { border: 1px solid #ddd; padding: 0.5em 1em; margin: 1em 0 2em 0; }
 nav.toc .toc-title { font-weight: bold; margin: 0.2em 0 0.4em 0; }
@@ -64,7 +67,7 @@ table.provenance td, table.provenance th { text-align: left; vertical-align: top
   img, svg, tr { break-inside: avoid-page; page-break-inside: avoid; }
   .jp-OutputArea-output { overflow: visible; }
 }
-"""
+""" + TABLE_CSS + FIGURE_CSS
 
 #: Name under which :data:`TEMPLATE_SOURCE` is registered in the exporters' Jinja loader.
 TEMPLATE_NAME = "softskills.html.j2"

@@ -57,8 +57,6 @@ __all__ = [
     "KERNEL_NAME",
 ]
 
-_TITLES = {"en": "Soft-skills survey {year}", "it": "Indagine sulle soft skill {year}"}
-
 OK, UP_TO_DATE, FAILED = "ok", "up to date", "FAILED"
 
 
@@ -144,22 +142,31 @@ def make_specs(
 def combine_for_reader(nbs: Iterable, *, year: int, lang: str, prov: dict) -> object:
     """One notebook for the reader report: a title, the cells of every notebook, the provenance.
 
-    The cells it adds have fixed ids, so the same notebooks give the same HTML.
+    The title (the report's one ``h1``) comes from the message catalogue; cells tagged
+    ``appendix`` (methods, diagnostics) go after every chapter, in notebook order; the
+    provenance closes the report as a section (``h2``). The cells it adds have fixed ids,
+    so the same notebooks give the same HTML.
     """
     import copy
 
     import nbformat
 
+    from analysis.present.messages import t
+
     from . import provenance as _provenance
 
     nbs = list(nbs)
-    title = _TITLES.get(lang, _TITLES["en"]).format(year=year)
+    title = t("report.title", lang if lang in ("it", "en") else "en", year=year)
     head = nbformat.v4.new_markdown_cell(f"# {title}")
     head.id = "reader-title"
     cells = [head]
+    appendix = []
     for nb in nbs:
-        cells.extend(copy.deepcopy(nb.cells))
-    tail = nbformat.v4.new_markdown_cell(_provenance.to_markdown(prov, lang, heading="# "))
+        for cell in copy.deepcopy(nb.cells):
+            tags = cell.get("metadata", {}).get("tags", [])
+            (appendix if "appendix" in tags else cells).append(cell)
+    cells.extend(appendix)
+    tail = nbformat.v4.new_markdown_cell(_provenance.to_markdown(prov, lang, heading="## "))
     tail.id = "reader-provenance"
     cells.append(tail)
     metadata = dict(nbs[0].metadata) if nbs else {}

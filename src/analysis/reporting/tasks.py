@@ -35,6 +35,7 @@ from analysis import config
 from analysis.parameters import ReportParameters
 
 from .errors import ReportBuildError
+from .scan import output_problems
 
 __all__ = [
     "KERNEL_NAME",
@@ -341,6 +342,15 @@ def notebook_task(spec: ReportSpec, notebook: Path, stage: Path) -> NotebookRun:
         raise ReportBuildError(message)
     kernel_log.unlink(missing_ok=True)
     nb = nbformat.read(out, as_version=4)
+    problems = output_problems(nb, notebook.name)  # nothing but the report in the report
+    if problems:
+        failed = spec.final / INTERNAL_SUBDIR / FAILED_SUBDIR
+        message = (f"{spec.label}: notebook {notebook.name} shows the reader things that are not the "
+                   f"report: {'; '.join(problems[:5])}"
+                   + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
+                   + f" (executed copy: {failed / notebook.name})")
+        store_failed(spec.final, out, message)
+        raise ReportBuildError(message)
     _stabilise(nb, notebook.stem, spec.params.lang, spec.params.year)
     nbformat.write(nb, out)
     return NotebookRun(notebook.name, started, time.time())
