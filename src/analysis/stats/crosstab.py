@@ -41,6 +41,7 @@ from analysis.stats.disclosure import (
     disclosure_info,
     format_count,
     suppress_cells,
+    widen_partners,
 )
 from analysis.stats.intervals import effective_n
 from analysis.stats.likert import _codes_of
@@ -163,6 +164,7 @@ def protect_crosstab(counts: np.ndarray, min_cell: int) -> tuple[np.ndarray, np.
     for j in np.flatnonzero(~col_shown):
         status[(status[:, j] == "") & (n[:, j] > 0), j] = SECONDARY
     status = suppress_cells_fixed(n, status, min_cell, cons)
+    status = widen_partners(n, status, min_cell, cons)
     return status, row_shown, col_shown
 
 
