@@ -402,7 +402,8 @@ def crosstab(
     table.attrs["disclosure"] = info
     year = year_of(df)
     rcats, ccats = categories(df, row, cb), categories(df, col, cb)
-    stamp(table, "crosstab", year=year, row=row, col=col, variables={row: rcats, col: ccats})
+    stamp(table, "crosstab", year=year, row=row, col=col, variables={row: rcats, col: ccats},
+          weighted=w is not None)
 
     res = association_test(
         est if weighted else n,
