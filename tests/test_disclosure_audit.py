@@ -313,3 +313,15 @@ def test_the_build_refuses_a_bundle_that_pins_a_hidden_cell(tmp_path):
     # researcher builds without disclosure control are not audited (their report says so)
     off = ReportSpec(ReportParameters.validate(year=2020, lang="en", min_cell=0), (), tmp_path)
     audit_bundle(off, stage)
+
+
+def test_an_x_cell_pinned_to_zero_discloses_nobody(tmp_path):
+    # 40 respondents of a group, all of them answered: its hidden don't-know cell must be 0
+    one_way(tmp_path, "q", "q", {"a": "20", "b": "20", "dk": "x"}, base=None, cats=["a", "b", "dk"])
+    pd.DataFrame({"n": [40], "m": [40]}).to_csv(tmp_path / "t.csv", index=False)
+    write_sidecar(tmp_path / "t.csv", {"min_cell": 5, "variables": {"q": ["a", "b", "dk", "na"]}, "facts": [
+        {"kind": "count", "cells": cells(Y), "ref": ref(0, "n")},
+        {"kind": "count", "cells": cells(Y, q=["a", "b"]), "ref": ref(0, "m")}]})
+    res = audit(tmp_path, raise_on_failure=False)
+    row = cell_row(res, "2020 [q=dk]")
+    assert (row.lower, row.upper) == (0, 0) and row.ok

@@ -173,3 +173,22 @@ def test_every_bundled_year_gives_no_cell_away(tmp_path, year):
     folder = publish(prepared.data, tmp_path, summary=prepared.summary)
     res = audit(folder, threshold=BUILD_AUDIT_THRESHOLD, raise_on_failure=False)
     assert res.ok, res.message()
+
+
+def test_weighted_tables_map_only_their_counts(tmp_path, year2020):
+    """Weighted shares, means, tests and McNemar b/c are not functions of the counts: the
+    sidecars of a weighted table map its unweighted counts and bases only, and the published
+    figures stay consistent for the audit."""
+    df = year2020.data.assign(w=np.random.default_rng(1).uniform(0.5, 2, len(year2020.data)))
+    t = stats.frequencies(df, "q2_relevance", weights="w")
+    assert {f["kind"] for f in describe(t)["facts"]} == {"count"}
+    mr = stats.multiple_response(df, "q1_skills", weights="w")
+    assert describe(mr.pairwise)["facts"] == []
+    save_table(t, "q2", tmp_path)
+    save_table(stats.scale_summary(df, "q2_relevance", by="service", weights="w"), "q2_s", tmp_path)
+    ct = stats.crosstab(df, "q2_relevance", "service", weights="w", n_resamples=50)
+    save_table(ct.table, "ct", tmp_path)
+    save_table(ct.test, "ct_test", tmp_path)
+    save_table(mr.table, "q1", tmp_path)
+    save_table(mr.pairwise, "q1_pairwise", tmp_path)
+    assert audit(tmp_path / "tables", threshold=1, raise_on_failure=False).ok

@@ -123,13 +123,14 @@ def test_display_is_protected():
     table = [[2, 30, 40], [25, 3, 35], [30, 40, 50]]
     r = crosstab(_frame(table), "r", "c")
     d = r.display
-    assert d.iloc[0, 0] == "<5" and d.iloc[1, 1] == "<5"
+    # the small cells are hidden; shown as "x" where "<5" would narrow a hidden partner below 5
+    assert d.iloc[0, 0] in ("<5", "x") and d.iloc[1, 1] in ("<5", "x")
     assert d.loc["Totale", "Totale"] == "255"
     flat = d.iloc[:3, :3].to_numpy().ravel()
     # every row and column holding a hidden cell holds at least two
     hidden = np.isin(flat, ["<5", "x"]).reshape(3, 3)
     assert all(h.sum() != 1 for h in hidden) and all(h.sum() != 1 for h in hidden.T)
-    assert r.disclosure["primary"] == 2
+    assert r.disclosure["primary"] + r.disclosure["secondary"] >= 4
     assert (r.table.loc[r.table["suppressed"] != "", "row_pct_display"] == "").all()
 
 

@@ -24,7 +24,8 @@ A hidden cell's interval ``[lo, hi]`` comes from minimising and maximising it (L
 then the integer program with ``scipy.optimize.milp``). It *passes* when it is not pinned and
 ``hi - lo`` is at least the required width: ``min(threshold, m - 2)`` for a ``<m`` cell (the
 attacker learns nothing the symbol does not already say, up to the threshold) and
-``threshold`` for an ``x`` cell; ``threshold`` defaults to the tables' ``min_cell``.
+``threshold`` for an ``x`` cell; ``threshold`` defaults to the tables' ``min_cell``. An ``x`` cell
+pinned to 0 passes: an empty cell discloses nobody.
 
 The cross-classification of a year is one joint table when it has at most ``max_joint_cells``
 cells per connected group of variables; otherwise the group is split into its published tables,
@@ -616,7 +617,8 @@ def audit_published(
             required = min(thr, float(symbol[1:]) - 2)
         else:
             required = thr
-        ok = bool(hi - lo >= max(required, 0.5) - _TOL)
+        # an `x` cell pinned to 0 discloses nobody (an empty cell, as the per-table rules hold)
+        ok = bool(hi - lo >= max(required, 0.5) - _TOL) or (symbol == "x" and hi == 0)
         rows.append({
             "cell": c.label(),
             "symbol": symbol,

@@ -94,7 +94,7 @@ def _freq(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
         me = cells(y, **grp, **{col: code})
         den = cells(y, **grp, **{col: base})
         facts.append({"kind": "count", "cells": me, "ref": ref(i, "n"), "display": ref(i, "n_display")})
-        if "pct" in t.columns:
+        if "pct" in t.columns and not meta.get("weighted"):
             facts.append({"kind": "share", "num": me, "den": den, "ref": ref(i, "pct"), "scale": 100})
         if "base_n" in t.columns:
             facts.append({"kind": "count", "cells": den, "ref": ref(i, "base_n")})
@@ -117,6 +117,8 @@ def _summary(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
         if "dk_n" in t.columns and "dk" in variables[col]:
             facts.append({"kind": "count", "cells": cells(y, **grp, **{col: "dk"}),
                           "ref": ref(i, "dk_n"), "display": ref(i, "dk_display")})
+        if meta.get("weighted"):
+            continue  # weighted means and shares are not functions of the counts
         if "mean" in t.columns:
             facts.append({"kind": "mean", "cells": base, "variable": col, "scores": scores,
                           "ref": ref(i, "mean")})
@@ -142,7 +144,7 @@ def _crosstab(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
         colbase = cells(year, **{rv: rcodes, cv: b})
         facts.append({"kind": "count", "cells": me, "ref": ref(i, "n"), "display": ref(i, "n_display")})
         for column, den in (("row_pct", rowbase), ("col_pct", colbase)):
-            if column in t.columns:
+            if column in t.columns and not meta.get("weighted"):
                 facts.append({"kind": "share", "num": me, "den": den, "ref": ref(i, column), "scale": 100})
         for column, base in (("row_base_n", rowbase), ("col_base_n", colbase)):
             if column in t.columns:
@@ -167,6 +169,8 @@ def _crosstab_test(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
             flat_c = [c for g in info["col_cats"] for c in (g if isinstance(g, list) else [g])]
             facts.append({"kind": "count", "cells": cells(y, **{rv: flat_r, cv: flat_c}),
                           "ref": ref(i, "n")})
+        if bool(r.get("weighted")) or meta.get("weighted"):
+            continue  # a weighted test is not a function of the counts
         if "statistic" in t.columns:
             facts.append({"kind": "chi2", **common, "ref": ref(i, "statistic"), "statistic": "pearson"})
         if "cramers_v" in t.columns:
@@ -199,10 +203,10 @@ def _multiple_response(t: pd.DataFrame, meta: dict, year: int | None) -> list[di
         answered = cells(y, **grp, **{var: ["0", "1"]})
         responses = [cells(y, **grp, **{f"{q}__{o}": "1"}) for o in options]
         facts.append({"kind": "count", "cells": me, "ref": ref(i, "n"), "display": ref(i, "n_display")})
-        if "pct_respondents" in t.columns:
+        if "pct_respondents" in t.columns and not meta.get("weighted"):
             facts.append({"kind": "share", "num": me, "den": answered, "ref": ref(i, "pct_respondents"),
                           "scale": 100})
-        if "pct_responses" in t.columns:
+        if "pct_responses" in t.columns and not meta.get("weighted"):
             facts.append({"kind": "share", "num": me, "den": responses, "ref": ref(i, "pct_responses"),
                           "scale": 100})
         if "base_respondents_n" in t.columns:
@@ -215,13 +219,15 @@ def _multiple_response(t: pd.DataFrame, meta: dict, year: int | None) -> list[di
 def _mcnemar(t: pd.DataFrame, meta: dict, year: int | None) -> list[dict]:
     q = meta["question"]
     by = list(meta.get("by") or [])
-    facts = []
+    facts: list[dict] = []
+    if meta.get("weighted"):
+        return facts  # weighted b and c are not counts
     for i, r in enumerate(t.reset_index(drop=True).to_dict("records")):
         y = int(r["year"]) if "year" in by else year
         grp = {b: expand(r[b]) for b in by if b != "year"}
         a, b = f"{q}__{cat(r['option_a'])}", f"{q}__{cat(r['option_b'])}"
         for column, (va, vb) in (("b", ("1", "0")), ("c", ("0", "1"))):
-            if column in t.columns:
+            if column in t.columns and not meta.get("weighted"):
                 facts.append({"kind": "count", "cells": cells(y, **grp, **{a: va, b: vb}),
                               "ref": ref(i, column)})
         # a respondent skips the whole question or none of it
@@ -287,6 +293,8 @@ def describe(table: pd.DataFrame, *, year: int | None = None, min_cell: int | No
     if kind not in _KINDS:
         return {"min_cell": m, "mapped": False, "variables": {}, "facts": []}
     y = meta.get("year") if meta.get("year") is not None else year
+    if "weighted" in table.columns and table["weighted"].fillna(False).astype(bool).any():
+        meta["weighted"] = True  # only the unweighted counts and bases are mapped
     facts = _KINDS[kind](table, meta, y)
     if any(_has_none_year(f) for f in facts):
         return {"min_cell": m, "mapped": False, "variables": {}, "facts": [],

@@ -50,6 +50,7 @@ __all__ = [
     "suppress_cells",
     "audit_suppression",
     "required_width",
+    "widen_partners",
     "format_count",
     "disclosure_info",
     "merge_disclosure",
@@ -278,6 +279,52 @@ def suppress_cells(
             break  # everything hidden: only the totals remain
         st[pick] = SECONDARY
     return st.reshape(shape)
+
+
+def widen_partners(
+    counts: ArrayLike,
+    status: ArrayLike,
+    min_cell: int = MIN_CELL,
+    constraints: Sequence[np.ndarray] | None = None,
+) -> np.ndarray:
+    """Show as ``x`` the ``<m`` cells that narrow a hidden partner below ``min_cell``.
+
+    In a line of two hidden cells, ``<5`` next to ``x`` bounds the ``x`` cell to a range of width
+    3. Dropping the ``1..m-1`` bound of the small cells on that line (showing them as ``x``) only
+    widens every interval, so it never makes a cell recoverable; it is applied where an ``x``
+    cell would otherwise keep less than ``min_cell`` of width (the audit's rule).
+
+    Examples
+    --------
+    >>> widen_partners([[3, 9, 40], [20, 20, 40]], [["primary", "secondary", ""], ["", "", ""]],
+    ...                constraints=[np.array([0, 1, 2])]).tolist()
+    [['secondary', 'secondary', ''], ['', '', '']]
+    """
+    counts = np.atleast_2d(np.asarray(counts, dtype=float))
+    st = np.asarray(status, dtype=object).copy().reshape(counts.shape)
+    if not (min_cell and min_cell > 1) or not (st == PRIMARY).any():
+        return st
+    cons = list(constraints) if constraints is not None else table_constraints(counts.shape)
+    for _ in range(counts.size):
+        audit = audit_suppression(counts, st, min_cell, cons)
+        flat = st.ravel()
+        narrow = [int(np.ravel_multi_index((int(r), int(c)), counts.shape))
+                  for r, c, lo, hi in zip(audit["row"], audit["col"], audit["lower"], audit["upper"],
+                                          strict=True)
+                  if flat[int(np.ravel_multi_index((int(r), int(c)), counts.shape))] == SECONDARY
+                  and np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) < min_cell]
+        changed = False
+        for k in narrow:
+            for con in cons:
+                if k in con:
+                    for j in con:
+                        if flat[j] == PRIMARY:
+                            flat[j] = SECONDARY
+                            changed = True
+        st = flat.reshape(counts.shape)
+        if not changed:
+            break
+    return st
 
 
 def format_count(value: float, status: str, min_cell: int = MIN_CELL, decimals: int = 0) -> str:

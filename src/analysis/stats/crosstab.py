@@ -44,6 +44,7 @@ from analysis.stats.disclosure import (
     disclosure_info,
     format_count,
     suppress_cells,
+    widen_partners,
 )
 from analysis.stats.likert import _codes_of
 
@@ -162,6 +163,7 @@ def protect_crosstab(counts: np.ndarray, min_cell: int) -> tuple[np.ndarray, np.
     for j in np.flatnonzero(~col_shown):
         status[(status[:, j] == "") & (n[:, j] > 0), j] = SECONDARY
     status = suppress_cells_fixed(n, status, min_cell, cons)
+    status = widen_partners(n, status, min_cell, cons)
     return status, row_shown, col_shown
 
 
@@ -455,7 +457,8 @@ def crosstab(
     table.attrs["disclosure"] = info
     year = year_of(df)
     rcats, ccats = categories(df, row, cb), categories(df, col, cb)
-    stamp(table, "crosstab", year=year, row=row, col=col, variables={row: rcats, col: ccats})
+    stamp(table, "crosstab", year=year, row=row, col=col, variables={row: rcats, col: ccats},
+          weighted=w is not None)
 
     if weighted:
         res = design_test(view, rc, cc, r, c)

@@ -443,7 +443,7 @@ def multiple_response(
     variables.update({b: categories(df, b, cb) for b in byl if b != "year"})
     for frame, kind in ((table, "multiple_response"), (pairwise, "mcnemar")):
         stamp(frame, kind, year=year_of(df), by=byl, question=question,
-              options=[cat(o) for o in options], variables=variables)
+              options=[cat(o) for o in options], variables=variables, weighted=weighted)
     return MultipleResponseResult(
         table=table,
         picks=pd.DataFrame(picks),
