@@ -3,17 +3,21 @@ yearly survey of soft skills among customer-service professionals.
 
 Modules (lower layers never import higher ones):
 
-- :mod:`analysis.config`     paths of data and reports, defaults
+- :mod:`analysis.config`     paths of data and reports, defaults, year -> raw export, available years
+- :mod:`analysis.parameters` the typed ReportParameters of a report, validated once
+- :mod:`analysis.fingerprint` content hashes (files, codebook, the package's source)
 - :mod:`analysis.codebook`   the questionnaire as data
 - :mod:`analysis.io`         readers for raw exports (CSV, XLSX, SPSS)
 - :mod:`analysis.validate`   every problem of a raw export, with file / row / column
 - :mod:`analysis.prepare`    coding, personal-data removal, de-duplication
+- :mod:`analysis.processed`  prepared years cached by content (prepare once, read many times)
 - :mod:`analysis.simulate`   synthetic survey years from a documented model
 - :mod:`analysis.stats`      tables, intervals, tests, disclosure control
 - :mod:`analysis.weighting`  raking to known margins
 - :mod:`analysis.ordinal`    cumulative-link models on statsmodels
 - :mod:`analysis.plots`      figures
-- :mod:`analysis.reporting`  papermill runs, HTML / PDF export, provenance
+- :mod:`analysis.notebook`   the kit notebooks import: setup, save_table, save_figure
+- :mod:`analysis.reporting`  the build: tasks, incremental cache, executors, HTML / PDF, provenance, index
 - :mod:`analysis.cli`        the ``softskills`` command
 """
 
