@@ -52,7 +52,7 @@ class SerialExecutor:
         fut: Future = Future()
         try:
             fut.set_result(fn(*args))
-        except BaseException as exc:
+        except Exception as exc:  # Ctrl-C stops the build, it is not a task's failure
             fut.set_exception(exc)
         return fut
 

@@ -212,15 +212,28 @@ class _Build:
         for i, spec in enumerate(self.specs):
             p = spec.params
             by_year.setdefault((p.year, str(p.input_path)), []).append(i)
-        for year_key, members in by_year.items():
-            self._submit(("prepare", year_key, members), prepare_task, self.specs[members[0]].params)
+        try:
+            for year_key, members in by_year.items():
+                self._submit(("prepare", year_key, members), prepare_task,
+                             self.specs[members[0]].params)
+            self._loop()
+        except BaseException:  # interrupted: no staging folder left behind
+            for fut in self.futures:
+                fut.cancel()
+            for stage in self.stage.values():
+                shutil.rmtree(stage, ignore_errors=True)
+            raise
+
+    def _loop(self) -> None:
         while self.futures:
             done, _ = self.ex.wait(list(self.futures))
             for fut in done:
                 what = self.futures.pop(fut)
                 try:
                     value = fut.result()
-                except BaseException as exc:
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # a task's error (or its cancellation): that report fails
                     self._failed(what, exc)
                 else:
                     self._succeeded(what, value)
