@@ -204,8 +204,11 @@ class _Build:
         self.facts: dict[tuple, dict] = {}
         self.futures: dict[object, tuple] = {}
 
+    #: Finish a report before starting the next: exports, then notebooks, then another year.
+    _PRIORITY = {"export": 2, "notebook": 1, "prepare": 0}
+
     def _submit(self, what: tuple, fn, *args) -> None:
-        self.futures[self.ex.submit(fn, *args)] = what
+        self.futures[self.ex.submit(fn, *args, priority=self._PRIORITY[what[0]])] = what
 
     def run(self) -> None:
         by_year: dict[tuple, list[int]] = {}
