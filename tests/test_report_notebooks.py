@@ -184,7 +184,8 @@ def test_reader_html_has_no_code(built) -> None:
     text = _reader_html(built)
     body = text[text.index("<body"):]
     for marker in ("class=\"highlight", "hl-ipython3", "jp-CodeMirrorEditor", "jp-InputPrompt",
-                   "setup(globals())", "injected-parameters", "Traceback", "In&nbsp;["):
+                   "setup(globals())", "injected-parameters", "Traceback", "In&nbsp;[",
+                   "PosixPath", ".tmp-", str(config.PROJECT_ROOT)):
         assert marker not in body, marker
     # the only input areas are the rendered markdown cells; code cells have no input
     assert body.count("jp-InputArea") == body.count("jp-MarkdownCell") > 0

@@ -3,18 +3,22 @@ yearly survey of soft skills among customer-service professionals.
 
 Modules (lower layers never import higher ones):
 
-- :mod:`analysis.config`     paths of data and reports, defaults
+- :mod:`analysis.config`     paths of data and reports, defaults, year -> raw export, available years
+- :mod:`analysis.parameters` the typed ReportParameters of a report, validated once
+- :mod:`analysis.fingerprint` content hashes (files, codebook, the package's source)
 - :mod:`analysis.codebook`   the questionnaire as data
 - :mod:`analysis.ingest`     any tool's raw export -> checked, coded answers (sniff, read, tools,
                               map, scrub, code, checks, duplicates); :mod:`analysis.io` re-exports it
 - :mod:`analysis.validate`   every problem of a raw export, with file / row / column
 - :mod:`analysis.prepare`    the prepared table (tests and duplicates dropped), cached as Parquet
+- :mod:`analysis.processed`  prepared years cached by content (prepare once, read many times)
 - :mod:`analysis.simulate`   synthetic survey years from a documented model
 - :mod:`analysis.stats`      tables, intervals, tests, disclosure control
 - :mod:`analysis.weighting`  raking to known margins
 - :mod:`analysis.ordinal`    cumulative-link models on statsmodels (package: links, design, model, results, tests)
 - :mod:`analysis.plots`      figures
-- :mod:`analysis.reporting`  papermill runs, HTML / PDF export, provenance
+- :mod:`analysis.notebook`   the kit notebooks import: setup, save_table, save_figure
+- :mod:`analysis.reporting`  the build: tasks, incremental cache, executors, HTML / PDF, provenance, index
 - :mod:`analysis.cli`        the ``softskills`` command
 """
 

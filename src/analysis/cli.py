@@ -211,9 +211,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise SurveyUsageError(f"no notebooks in {args.notebooks_dir or 'notebooks/'}")
     specs = make_specs(params, notebooks=notebooks, reports_dir=args.reports_dir,
                        pdf=not args.no_pdf)
-    outcomes = build_reports(specs, jobs=args.jobs, executor=args.executor,
-                             scheduler=args.scheduler, force=args.force, quiet=args.quiet,
-                             index=True)
+    try:
+        outcomes = build_reports(specs, jobs=args.jobs, executor=args.executor,
+                                 scheduler=args.scheduler, force=args.force, quiet=args.quiet,
+                                 index=True)
+    except KeyboardInterrupt:
+        print("softskills run: interrupted; the reports already built are in place, the others "
+              "are as they were", file=sys.stderr)
+        return 130
     counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "up to date", "FAILED")}
     print(f"{len(outcomes)} report(s): {counts['ok']} built, {counts['up to date']} up to date, "
           f"{counts['FAILED']} failed ({time.perf_counter() - t0:.1f} s)")

@@ -211,23 +211,39 @@ class _Build:
         self.facts: dict[tuple, dict] = {}
         self.futures: dict[object, tuple] = {}
 
+    #: Finish a report before starting the next: exports, then notebooks, then another year.
+    _PRIORITY = {"export": 2, "notebook": 1, "prepare": 0}
+
     def _submit(self, what: tuple, fn, *args) -> None:
-        self.futures[self.ex.submit(fn, *args)] = what
+        self.futures[self.ex.submit(fn, *args, priority=self._PRIORITY[what[0]])] = what
 
     def run(self) -> None:
         by_year: dict[tuple, list[int]] = {}
         for i, spec in enumerate(self.specs):
             p = spec.params
             by_year.setdefault((p.year, str(p.input_path)), []).append(i)
-        for year_key, members in by_year.items():
-            self._submit(("prepare", year_key, members), prepare_task, self.specs[members[0]].params)
+        try:
+            for year_key, members in by_year.items():
+                self._submit(("prepare", year_key, members), prepare_task,
+                             self.specs[members[0]].params)
+            self._loop()
+        except BaseException:  # interrupted: no staging folder left behind
+            for fut in self.futures:
+                fut.cancel()
+            for stage in self.stage.values():
+                shutil.rmtree(stage, ignore_errors=True)
+            raise
+
+    def _loop(self) -> None:
         while self.futures:
             done, _ = self.ex.wait(list(self.futures))
             for fut in done:
                 what = self.futures.pop(fut)
                 try:
                     value = fut.result()
-                except BaseException as exc:
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # a task's error (or its cancellation): that report fails
                     self._failed(what, exc)
                 else:
                     self._succeeded(what, value)
