@@ -2,8 +2,12 @@
 VENV   := .venv
 BIN    := $(VENV)/bin
 YEAR   ?= 2020
+LANGS  ?= it en
+JOBS   ?=
+# JupyterLab refuses to run as root unless told; say so only when we are root.
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: report test lab lint setup setup-system benchmark clean-reports
+.PHONY: report reports-all test lab lint setup setup-system benchmark clean-reports
 
 setup:
 	@bash scripts/setup.sh python
@@ -12,17 +16,20 @@ setup-system:
 	@bash scripts/setup.sh system
 
 report: setup setup-system
-	@$(BIN)/softskills run --year $(YEAR)
+	@$(BIN)/softskills run --year $(YEAR) $(foreach l,$(LANGS),--lang $(l)) $(if $(JOBS),--jobs $(JOBS))
+
+reports-all: setup setup-system
+	@$(BIN)/softskills run --all $(foreach l,$(LANGS),--lang $(l)) $(if $(JOBS),--jobs $(JOBS))
 
 test: setup setup-system
 	@$(BIN)/ruff check src tests benchmarks
-	@$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup
 	@$(BIN)/ruff check src tests benchmarks
 
 lab: setup
-	@$(BIN)/jupyter lab --notebook-dir=notebooks
+	@$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 benchmark: setup setup-system
 	@$(BIN)/python benchmarks/validate_100k.py

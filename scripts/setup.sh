@@ -46,8 +46,10 @@ setup_system() {
     fi
     echo "setup: installing system packages with apt-get: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" fontconfig >/dev/null
+    # another apt (unattended upgrades, a parallel set-up) may hold the lock: wait up to 10 min
+    local wait_lock=(-o DPkg::Lock::Timeout=600)
+    apt-get "${wait_lock[@]}" update -qq
+    apt-get "${wait_lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" fontconfig >/dev/null
 }
 
 case "${1:-all}" in

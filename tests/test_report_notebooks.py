@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import html as html_lib
+import json
+import math
 import re
 import shutil
 import subprocess
@@ -25,7 +27,7 @@ from analysis.present.messages import t
 from analysis.reporting import ReportBuildError, build_year, discover_notebooks
 from analysis.simulate import simulate_export
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-notebooks")]
 
 YEAR = 2022
 NOTEBOOKS = discover_notebooks(config.NOTEBOOKS_DIR)
@@ -182,7 +184,8 @@ def test_reader_html_has_no_code(built) -> None:
     text = _reader_html(built)
     body = text[text.index("<body"):]
     for marker in ("class=\"highlight", "hl-ipython3", "jp-CodeMirrorEditor", "jp-InputPrompt",
-                   "setup(globals())", "injected-parameters", "Traceback", "In&nbsp;["):
+                   "setup(globals())", "injected-parameters", "Traceback", "In&nbsp;[",
+                   "PosixPath", ".tmp-", str(config.PROJECT_ROOT)):
         assert marker not in body, marker
     # the only input areas are the rendered markdown cells; code cells have no input
     assert body.count("jp-InputArea") == body.count("jp-MarkdownCell") > 0
@@ -247,6 +250,10 @@ def test_second_build_gives_identical_tables(built, rebuilt) -> None:
                  if a.read_bytes() != b.read_bytes()]
     assert different == []
     assert rebuilt.reader_pdf is None
+    # the reader HTML and the researcher HTML too: no random id, no wall-clock time
+    assert rebuilt.reader_html.read_bytes() == built.reader_html.read_bytes()
+    for a, b in zip(built.researcher_html, rebuilt.researcher_html, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
 
 
 def test_italian_build(raw_dir: Path, tmp_path: Path) -> None:
@@ -258,15 +265,49 @@ def test_italian_build(raw_dir: Path, tmp_path: Path) -> None:
     assert t("report.title", "it", year=YEAR) in text and t("provenance.title", "it") in text
 
 
-def test_weighted_build_says_results_are_weighted(raw_dir: Path, tmp_path: Path) -> None:
-    result = build_year(YEAR, parameters={"weights": str(MARGINS), "lang": "en"},
-                        reports_dir=tmp_path, raw_dir=raw_dir, quiet=True, pdf=False, log=_quiet)
-    assert result.provenance["parameters"]["weights"] == "data/margins/example.yaml"
-    summary = _outputs_text(result.notebooks[0])
+def _wilson(count: float, n: float, alpha: float) -> tuple[float, float]:
+    """Wilson score interval in % (closed form; Wilson 1927)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    p = count / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def test_cli_parameters_reach_the_notebooks_text_and_tables(raw_dir: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture) -> None:
+    """`softskills run --alpha 0.1 --weights FILE`: every interval is at 90% and says so; weighted."""
+    from analysis.cli import main
+
+    code = main(["run", "--year", str(YEAR), "--lang", "en", "--alpha", "0.1", "--weights",
+                 str(MARGINS), "--raw-dir", str(raw_dir), "--reports-dir", str(tmp_path),
+                 "--no-pdf", "--jobs", "1", "--quiet"])
+    assert code == 0, capsys.readouterr()
+    final = tmp_path / str(YEAR) / "en"
+    prov = json.loads((final / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["parameters"]["alpha"] == 0.1
+    assert prov["parameters"]["weights"] == "data/margins/example.yaml"
+    html = (final / f"report-{YEAR}.html").read_text(encoding="utf-8")
+    visible = _plain(html)
+    # every interval label of the text and the reader tables says 90%
+    levels = re.findall(r"(\d+(?:\.\d+)?)% (?:CI|interval)", visible)
+    assert levels and set(levels) == {"90"}, levels
+    assert "95% CI" not in visible and "IC 95%" not in visible
+    # ... and the intervals of the tables are 90% intervals (weighted: n_eff is the base)
+    with open(final / "tables" / "q4_policies.csv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh)
+                if r["ci_low"] and r["n_eff"] and r["is_dk"] == "False"]
+    assert rows and all(r["weighted"] == "True" for r in rows)
+    for r in rows:
+        n_eff, pct = float(r["n_eff"]), float(r["pct"])
+        low, high = _wilson(pct / 100 * n_eff, n_eff, 0.1)
+        assert float(r["ci_low"]) == pytest.approx(low, rel=1e-4)
+        assert float(r["ci_high"]) == pytest.approx(high, rel=1e-4)
+    summary = _outputs_text(final / "internal" / "00_summary.ipynb")
     assert "The results are weighted by raking to the population margins in" in summary
-    assert MARGINS.name in summary
-    assert t("note.unweighted", "en") not in summary
-    assert "weighted" in _reader_html(result)
+    assert MARGINS.name in summary and t("note.unweighted", "en") not in summary
 
 
 def test_bad_answer_label_fails_and_keeps_previous_report(rebuilt, raw_dir: Path,

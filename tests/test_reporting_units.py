@@ -304,3 +304,39 @@ def test_docstring_examples(module: str) -> None:
     mod = importlib.import_module(module)
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_one_default_language_for_the_whole_package() -> None:
+    """Every function taking ``lang`` defaults to config.DEFAULT_LANG (no module of its own)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import analysis
+
+    found = []
+    for info in pkgutil.walk_packages(analysis.__path__, "analysis."):
+        if info.name.startswith(("analysis.cli", "analysis.simulate")):
+            continue
+        module = importlib.import_module(info.name)
+        for obj in list(vars(module).values()):
+            members = [obj]
+            if inspect.isclass(obj) and obj.__module__ == module.__name__:
+                members += [m for m in vars(obj).values() if inspect.isfunction(m)]
+            for fn in members:
+                if not inspect.isfunction(fn) or fn.__module__ != module.__name__:
+                    continue
+                param = inspect.signature(fn).parameters.get("lang")
+                if param is not None and param.default is not inspect.Parameter.empty:
+                    found.append(f"{fn.__module__}.{fn.__qualname__}")
+                    assert param.default == config.DEFAULT_LANG, found[-1]
+    assert len(found) > 10  # stats, plots, codebook, models, views, provenance...
+    from analysis.reporting.exporter import ReportHTMLExporter
+
+    assert ReportHTMLExporter().lang == config.DEFAULT_LANG
+
+
+def test_package_versions_read_fast_agree_with_importlib_metadata() -> None:
+    from importlib.metadata import version
+
+    assert prov_mod.package_versions() == {name: version(name) for name in prov_mod.KEY_PACKAGES}

@@ -105,12 +105,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise SurveyUsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.scheduler and args.executor != "dask":
         raise SurveyUsageError("--scheduler needs --executor dask")
-    from analysis.reporting.runner import build_reports, make_specs
+    from analysis.reporting.runner import build_reports, discover_notebooks, make_specs
 
-    specs = make_specs(params, reports_dir=args.reports_dir, pdf=not args.no_pdf)
-    outcomes = build_reports(specs, jobs=args.jobs, executor=args.executor,
-                             scheduler=args.scheduler, force=args.force, quiet=args.quiet,
-                             index=False)
+    notebooks = discover_notebooks(args.notebooks_dir)
+    if not notebooks:
+        raise SurveyUsageError(f"no notebooks in {args.notebooks_dir or 'notebooks/'}")
+    specs = make_specs(params, notebooks=notebooks, reports_dir=args.reports_dir,
+                       pdf=not args.no_pdf)
+    try:
+        outcomes = build_reports(specs, jobs=args.jobs, executor=args.executor,
+                                 scheduler=args.scheduler, force=args.force, quiet=args.quiet,
+                                 index=True)
+    except KeyboardInterrupt:
+        print("softskills run: interrupted; the reports already built are in place, the others "
+              "are as they were", file=sys.stderr)
+        return 130
     counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "up to date", "FAILED")}
     print(f"{len(outcomes)} report(s): {counts['ok']} built, {counts['up to date']} up to date, "
           f"{counts['FAILED']} failed ({time.perf_counter() - t0:.1f} s)")
@@ -173,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of the raw exports (default data/raw)")
     p.add_argument("--reports-dir", type=Path, default=None, metavar="DIR",
                    help="where the reports go (default reports/)")
+    p.add_argument("--notebooks-dir", type=Path, default=None, metavar="DIR",
+                   help="folder of the report notebooks, run in name order (default notebooks/)")
     p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                    help="worker processes (default: the number of cores; 1 runs in this process)")
     p.add_argument("--executor", choices=["process", "dask"], default="process",

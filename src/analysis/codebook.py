@@ -41,7 +41,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analysis.config import CODEBOOK_PATH
+from analysis.config import CODEBOOK_PATH, LANGS
 
 __all__ = [
     "VARIABLE_TYPES",
@@ -71,7 +71,6 @@ VARIABLE_TYPES: frozenset[str] = frozenset(
 #: Types whose answers form an ordered scale.
 SCALE_TYPES: frozenset[str] = frozenset({"likert", "ordinal", "battery"})
 
-LANGS = ("it", "en")
 
 
 class CodebookError(ValueError):

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.codebook import Codebook, load_codebook
+from analysis.config import DEFAULT_LANG
 from analysis.ordinal import LINKS, fit_ordinal
 
 __all__ = [
@@ -359,12 +360,13 @@ def fit_trend_model(
     return fit_ordinal(model_formula(outcome, ["year_c", *predictors]), data=data, link=link)
 
 
-def term_labels(terms: Iterable[str], codebook: Codebook | None = None, lang: str = "en") -> dict[str, str]:
+def term_labels(terms: Iterable[str], codebook: Codebook | None = None,
+                lang: str = DEFAULT_LANG) -> dict[str, str]:
     """Readable labels for patsy term names, from the codebook.
 
     Examples
     --------
-    >>> term_labels(["role[T.manager]", "year_c"])["role[T.manager]"]
+    >>> term_labels(["role[T.manager]", "year_c"], lang="en")["role[T.manager]"]
     'Role: Manager'
     """
     cb = codebook or load_codebook()

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.config import DEFAULT_LANG
 from analysis.plots.style import ACCENT, SEQUENTIAL, house_style, wrap
 from analysis.present.messages import t
 
@@ -46,7 +47,7 @@ def effect_forest(
     coef: pd.DataFrame,
     *,
     link: str = "logit",
-    lang: str = "it",
+    lang: str = DEFAULT_LANG,
     level: int = 95,
     term_labels: Mapping[str, str] | None = None,
     outcome_labels: Mapping[str, str] | None = None,
@@ -157,7 +158,7 @@ def odds_ratio_forest(
     *,
     term_labels: Mapping[str, str] | None = None,
     outcome_labels: Mapping[str, str] | None = None,
-    lang: str = "en",
+    lang: str = DEFAULT_LANG,
     level: int = 95,
 ) -> Figure:
     """:func:`effect_forest` of a logit model (odds ratios, log scale)."""
@@ -170,7 +171,7 @@ def predicted_probability_bars(
     *,
     x: str,
     facet: str | None = None,
-    lang: str = "it",
+    lang: str = DEFAULT_LANG,
     level_labels: Mapping[object, str] | None = None,
     x_labels: Mapping[object, str] | None = None,
     facet_labels: Mapping[object, str] | None = None,

@@ -24,6 +24,8 @@ from numbers import Real
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from analysis.config import DEFAULT_LANG
+
 __all__ = [
     "LANGS",
     "locale_of",
@@ -75,7 +77,7 @@ def is_missing(value: object) -> bool:
         return False
 
 
-def fmt_number(value: object, decimals: int = 2, lang: str = "en", *, sign: bool = False) -> str:
+def fmt_number(value: object, decimals: int = 2, lang: str = DEFAULT_LANG, *, sign: bool = False) -> str:
     """A number with ``decimals`` decimals in the language's notation ("" when missing).
 
     ``sign=True`` writes ``+`` before positive numbers (for differences). Minus is the
@@ -99,7 +101,7 @@ def fmt_number(value: object, decimals: int = 2, lang: str = "en", *, sign: bool
     return ("+" + out) if sign and v > 0 else out
 
 
-def fmt_int(value: object, lang: str = "en") -> str:
+def fmt_int(value: object, lang: str = DEFAULT_LANG) -> str:
     """A count (rounded to an integer) with the language's thousands separator.
 
     Examples
@@ -110,7 +112,7 @@ def fmt_int(value: object, lang: str = "en") -> str:
     return fmt_number(value, 0, lang)
 
 
-def fmt_pct(value: object, decimals: int = 0, lang: str = "en", *, sign: bool = False) -> str:
+def fmt_pct(value: object, decimals: int = 0, lang: str = DEFAULT_LANG, *, sign: bool = False) -> str:
     """A percentage given on the 0-100 scale: ``51%`` (integers by default).
 
     Examples
@@ -122,7 +124,7 @@ def fmt_pct(value: object, decimals: int = 0, lang: str = "en", *, sign: bool = 
     return f"{text}%" if text else ""
 
 
-def fmt_p(p: object, lang: str = "en") -> str:
+def fmt_p(p: object, lang: str = DEFAULT_LANG) -> str:
     """A p-value: ``< 0,001`` under 0.001, three decimals under 0.01, two otherwise.
 
     Examples
@@ -140,7 +142,7 @@ def fmt_p(p: object, lang: str = "en") -> str:
     return fmt_number(v, 2, lang)
 
 
-def fmt_ci(low: object, high: object, decimals: int = 0, lang: str = "en", *, pct: bool = False) -> str:
+def fmt_ci(low: object, high: object, decimals: int = 0, lang: str = DEFAULT_LANG, *, pct: bool = False) -> str:
     """An interval ``low–high`` (``43–60%`` with ``pct``); "" when an end is missing.
 
     Examples
@@ -159,7 +161,7 @@ def fmt_ci(low: object, high: object, decimals: int = 0, lang: str = "en", *, pc
     return f"{a}{sep}{b}{'%' if pct else ''}"
 
 
-def fmt_ratio(value: object, lang: str = "en") -> str:
+def fmt_ratio(value: object, lang: str = DEFAULT_LANG) -> str:
     """An odds ratio (or any ratio around 1): two decimals, three significant digits if large.
 
     Examples
@@ -176,7 +178,7 @@ def fmt_ratio(value: object, lang: str = "en") -> str:
     return fmt_number(v, decimals, lang)
 
 
-def fmt_date(value: _dt.date | _dt.datetime | str | None, lang: str = "en", *, form: str = "long") -> str:
+def fmt_date(value: _dt.date | _dt.datetime | str | None, lang: str = DEFAULT_LANG, *, form: str = "long") -> str:
     """A date in the language's words (``1 marzo 2020`` / ``1 March 2020``).
 
     Examples
@@ -195,7 +197,7 @@ def fmt_date(value: _dt.date | _dt.datetime | str | None, lang: str = "en", *, f
     return format_date(value, format=form, locale=locale_of(lang))
 
 
-def fmt_list(items: list[str], lang: str = "en") -> str:
+def fmt_list(items: list[str], lang: str = DEFAULT_LANG) -> str:
     """``a, b and c`` / ``a, b e c`` (Babel's list patterns).
 
     Examples

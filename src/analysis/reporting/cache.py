@@ -4,7 +4,7 @@ A report (a year in a language) depends on
 
 - the raw exports it reads: its own, and every year up to it in ``raw_dir`` (the trends);
 - the codebook, the margins file (weighted reports), the package's source, the notebooks;
-- its parameters, whether a PDF is printed, the kernel, ``SOURCE_DATE_EPOCH``;
+- its parameters, the kernel, ``SOURCE_DATE_EPOCH``;
 - the versions of the key packages (a new pandas may change a table).
 
 :func:`inputs_of` hashes each of them, :func:`build_key` hashes the lot; the key is recorded
@@ -66,8 +66,12 @@ def inputs_of(spec: ReportSpec, *, source: str | None = None, codebook: str | No
 
 
 def build_key(spec: ReportSpec, inputs: dict[str, object]) -> str:
-    """One hash of the inputs, the parameters and the build options of a report."""
-    return digest_of({"inputs": inputs, "parameters": spec.params.for_record(), "pdf": spec.pdf,
+    """One hash of the inputs, the parameters and the kernel of a report.
+
+    Whether a PDF is printed is not part of it: a report built without its PDF is simply not
+    up to date for a build that wants one (:func:`is_up_to_date` looks for the file).
+    """
+    return digest_of({"inputs": inputs, "parameters": spec.params.for_record(),
                       "kernel": spec.kernel_name})
 
 

@@ -1,11 +1,11 @@
 """Where the tasks of a build run: this process, a pool of worker processes, or a Dask cluster.
 
-Each executor offers ``submit(fn, *args) -> future``, ``wait(futures) -> (done, not_done)``
-(returns as soon as one is done) and ``close()``; the runner needs nothing else, so the same
-tasks run unchanged on all three:
+Each executor offers ``submit(fn, *args, priority=0) -> future``, ``wait(futures) -> (done,
+not_done)`` (returns as soon as one is done) and ``close()``; the runner needs nothing else, so
+the same tasks run unchanged on all three:
 
 ``serial``
-    In the calling process, one after the other (``--jobs 1``).
+    In the calling process, one after the other (``--jobs 1``), highest priority first.
 ``process``
     :class:`concurrent.futures.ProcessPoolExecutor` with ``jobs`` worker processes
     (started with ``spawn``: a worker never inherits the parent's threads or browser).
@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future
@@ -46,22 +47,42 @@ def default_jobs() -> int:
 
 
 class SerialExecutor:
-    """Runs each task when it is submitted, in this process."""
+    """Runs the tasks in this process, one at a time, when the runner waits for them.
 
-    def submit(self, fn: Callable, *args) -> Future:
+    The task with the highest ``priority`` goes first (ties: the first submitted), so a build
+    finishes one report before it starts the next: exports before notebooks before preparing
+    another year.
+    """
+
+    def __init__(self) -> None:
+        self._queue: list[tuple[int, int, Future, Callable, tuple]] = []
+        self._seq = 0
+
+    def submit(self, fn: Callable, *args, priority: int = 0) -> Future:
         fut: Future = Future()
-        try:
-            fut.set_result(fn(*args))
-        except BaseException as exc:
-            fut.set_exception(exc)
+        heapq.heappush(self._queue, (-priority, self._seq, fut, fn, args))
+        self._seq += 1
         return fut
 
     def wait(self, futures: list) -> tuple[list, list]:
-        return list(futures), []
+        done = [f for f in futures if f.done()]
+        while not done and self._queue:
+            _, _, fut, fn, args = heapq.heappop(self._queue)
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                fut.set_result(fn(*args))
+            except Exception as exc:  # Ctrl-C stops the build, it is not a task's failure
+                fut.set_exception(exc)
+            done = [f for f in futures if f.done()]
+        return done, [f for f in futures if not f.done()]
 
     def close(self) -> None:
         from .tasks import close_printers
 
+        for _, _, fut, _, _ in self._queue:
+            fut.cancel()
+        self._queue.clear()
         close_printers()
 
 
@@ -80,7 +101,7 @@ class ProcessExecutor:
         self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init,
                                         mp_context=multiprocessing.get_context("spawn"))
 
-    def submit(self, fn: Callable, *args) -> Future:
+    def submit(self, fn: Callable, *args, priority: int = 0) -> Future:
         return self.pool.submit(fn, *args)
 
     def wait(self, futures: list) -> tuple[list, list]:
@@ -105,23 +126,32 @@ class DaskExecutor:
                                         dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster, set_as_default=False)
 
-    def submit(self, fn: Callable, *args):
-        return self.client.submit(fn, *args, pure=False)
+    def submit(self, fn: Callable, *args, priority: int = 0):
+        return self.client.submit(fn, *args, pure=False, priority=priority)
 
     def wait(self, futures: list) -> tuple[list, list]:
         from distributed import wait
 
-        done, _ = wait(futures, return_when="FIRST_COMPLETED")
+        with self.client.as_current():
+            done, _ = wait(futures, return_when="FIRST_COMPLETED")
         return [f for f in futures if f in done], [f for f in futures if f not in done]
 
     def close(self) -> None:
+        from .tasks import close_printers
+
+        try:  # each worker closes the browser it started, in the thread that started it
+            workers = list(self.client.scheduler_info().get("workers", {}))
+            futures = [self.client.submit(close_printers, workers=[w], allow_other_workers=False,
+                                          pure=False) for w in workers]
+            self.client.gather(futures)
+        except Exception:  # best effort: a worker that went away took its browser along
+            pass
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 
 
-def make_executor(kind: str = "process", *, jobs: int | None = None, scheduler: str | None = None,
-                  tasks: int | None = None, log: Callable[[str], None] | None = None):
+def make_executor(kind: str = "process", *, jobs: int | None = None, scheduler: str | None = None):
     """The executor for ``softskills run --executor KIND --jobs N [--scheduler ADDRESS]``.
 
     ``process`` with one job runs in this process: no pool to start.

@@ -19,6 +19,7 @@ from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Any, Bool, Unicode, default
 
+from analysis import config
 from analysis.present.messages import t
 
 from .chromium import PdfPrinter
@@ -56,7 +57,7 @@ class ReportHTMLExporter(HTMLExporter):
     reader = Bool(False, help="Reader version: code hidden, table of contents.").tag(config=True)
     toc = Bool(None, allow_none=True,
                help="Insert a table of contents (default: True for readers).").tag(config=True)
-    lang = Unicode("en", help="Language of the report ('en' or 'it').").tag(config=True)
+    lang = Unicode(config.DEFAULT_LANG, help="Language of the report ('it' or 'en').").tag(config=True)
 
     @default("template_name")
     def _template_name_default(self) -> str:

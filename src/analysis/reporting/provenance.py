@@ -104,9 +104,34 @@ def _package_version(name: str) -> str:
         return "not installed"
 
 
+def _installed_versions() -> dict[str, str]:
+    """``name -> version`` from the ``NAME-VERSION.dist-info`` folders on ``sys.path``.
+
+    Reading folder names is some ten times faster than :mod:`importlib.metadata`; the first
+    folder found for a name wins, as for imports.
+    """
+    import re
+    import sys
+
+    found: dict[str, str] = {}
+    pattern = re.compile(r"^(?P<name>[A-Za-z0-9_.]+)-(?P<version>[^-]+)\.dist-info$")
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for n in names:
+            m = pattern.match(n)
+            if m:
+                key = re.sub(r"[-_.]+", "-", m.group("name")).lower()
+                found.setdefault(key, m.group("version"))
+    return found
+
+
 def package_versions() -> dict[str, str]:
     """Versions of :data:`KEY_PACKAGES` (``"not installed"`` when missing)."""
-    return {name: _package_version(name) for name in KEY_PACKAGES}
+    installed = _installed_versions()
+    return {name: installed.get(name) or _package_version(name) for name in KEY_PACKAGES}
 
 
 def _now_utc() -> str:
@@ -205,7 +230,7 @@ def _rows(prov: dict[str, object], lang: str) -> list[tuple[str, str, bool]]:
     ]
 
 
-def to_markdown(prov: dict[str, object], lang: str = "en", *, heading: str | None = "## ") -> str:
+def to_markdown(prov: dict[str, object], lang: str = config.DEFAULT_LANG, *, heading: str | None = "## ") -> str:
     """Render ``prov`` as a Markdown section (heading + two-column table).
 
     Examples
@@ -231,7 +256,7 @@ def to_markdown(prov: dict[str, object], lang: str = "en", *, heading: str | Non
     return "\n".join(lines) + "\n"
 
 
-def to_html(prov: dict[str, object], lang: str = "en") -> str:
+def to_html(prov: dict[str, object], lang: str = config.DEFAULT_LANG) -> str:
     """Render ``prov`` as an HTML ``<table class="provenance">``."""
     rows = []
     for label, value, code in _rows(prov, lang):

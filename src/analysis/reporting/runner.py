@@ -195,8 +195,9 @@ class _Build:
 
     def __init__(self, specs: list[ReportSpec], executor, report: Callable[[str], None],
                  log: Callable[[str], None], keys: dict[int, tuple[str, dict]], total: int,
-                 done: int) -> None:
+                 done: int, quiet: bool) -> None:
         self.specs = specs
+        self.quiet = quiet
         self.ex = executor
         self.report = report
         self.log = log
@@ -210,23 +211,39 @@ class _Build:
         self.facts: dict[tuple, dict] = {}
         self.futures: dict[object, tuple] = {}
 
+    #: Finish a report before starting the next: exports, then notebooks, then another year.
+    _PRIORITY = {"export": 2, "notebook": 1, "prepare": 0}
+
     def _submit(self, what: tuple, fn, *args) -> None:
-        self.futures[self.ex.submit(fn, *args)] = what
+        self.futures[self.ex.submit(fn, *args, priority=self._PRIORITY[what[0]])] = what
 
     def run(self) -> None:
         by_year: dict[tuple, list[int]] = {}
         for i, spec in enumerate(self.specs):
             p = spec.params
             by_year.setdefault((p.year, str(p.input_path)), []).append(i)
-        for year_key, members in by_year.items():
-            self._submit(("prepare", year_key, members), prepare_task, self.specs[members[0]].params)
+        try:
+            for year_key, members in by_year.items():
+                self._submit(("prepare", year_key, members), prepare_task,
+                             self.specs[members[0]].params)
+            self._loop()
+        except BaseException:  # interrupted: no staging folder left behind
+            for fut in self.futures:
+                fut.cancel()
+            for stage in self.stage.values():
+                shutil.rmtree(stage, ignore_errors=True)
+            raise
+
+    def _loop(self) -> None:
         while self.futures:
             done, _ = self.ex.wait(list(self.futures))
             for fut in done:
                 what = self.futures.pop(fut)
                 try:
                     value = fut.result()
-                except BaseException as exc:
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # a task's error (or its cancellation): that report fails
                     self._failed(what, exc)
                 else:
                     self._succeeded(what, value)
@@ -243,10 +260,12 @@ class _Build:
                 self._finish(i, FAILED, self._message(exc))
             return
         i = what[1]
-        if kind == "notebook":
-            self.left[i] -= 1
+        self.left[i] -= 1
         if self.outcomes[i].status != FAILED:
             self._finish(i, FAILED, self._message(exc))
+            for fut, other in self.futures.items():  # the report's tasks not started yet
+                if other[:2] == what[:2]:
+                    fut.cancel()
         self._cleanup(i)
 
     def _succeeded(self, what: tuple, value) -> None:
@@ -259,7 +278,7 @@ class _Build:
         self.times.setdefault(i, []).extend([value.started, value.finished])
         if kind == "notebook":
             self.left[i] -= 1
-            if not self.log_quiet:
+            if not self.quiet:
                 self.log(f"{self.specs[i].label}  {value.name}  done in "
                          f"{value.finished - value.started:.1f} s")
             if self.left[i] == 0 and self.outcomes[i].status != FAILED:
@@ -267,13 +286,13 @@ class _Build:
             else:
                 self._cleanup(i)
         elif kind == "export":
+            self.left[i] = 0
+            self.stage.pop(i, None)  # swapped into place
             spec = self.specs[i]
             t = self.times[i]
             seconds = max(t) - min(t)
             self.outcomes[i].result = BuildResult.from_folder(spec, value, seconds)
             self._finish(i, OK, _display_path(value.reader_html), seconds)
-
-    log_quiet = False
 
     def _start_report(self, i: int, facts: dict) -> None:
         spec = self.specs[i]
@@ -387,11 +406,10 @@ def build_reports(
     if todo:
         from .executors import make_executor
 
-        ex = make_executor(executor, jobs=jobs, scheduler=scheduler, tasks=len(todo), log=log)
+        ex = make_executor(executor, jobs=jobs, scheduler=scheduler)
         try:
             build = _Build([specs[i] for i in todo], ex, report, log,
-                           {j: keys[i] for j, i in enumerate(todo)}, len(specs), done)
-            build.log_quiet = quiet
+                           {j: keys[i] for j, i in enumerate(todo)}, len(specs), done, quiet)
             build.run()
         finally:
             ex.close()

@@ -57,6 +57,9 @@ __all__ = [
 
 #: Kernel the notebooks run in; jupyter_client starts it with the running interpreter.
 KERNEL_NAME = "python3"
+#: Seconds a kernel may take to start (a loaded machine starting several at once needs more than
+#: papermill's default of 60).
+KERNEL_START_TIMEOUT = 300
 #: Sub-folder of a report with what is not for publication (executed notebooks, researcher HTML).
 INTERNAL_SUBDIR = "internal"
 FAILED_SUBDIR = "failed"
@@ -165,13 +168,19 @@ def swap_into_place(new: Path, final: Path) -> None:
         os.rename(new, final)
 
 
-def store_failed(final: Path, partial: Path | None, message: str) -> Path:
-    """Put a partly executed notebook in ``final/internal/failed/``, leaving the rest of ``final``."""
+def store_failed(final: Path, partial: Path | None, message: str,
+                 kernel_log: Path | None = None) -> Path:
+    """Put a partly executed notebook (and its kernel's log) in ``final/internal/failed/``.
+
+    The rest of ``final`` (the previous good report) is left as it was.
+    """
     where = final / INTERNAL_SUBDIR
     where.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".failed.tmp-", dir=where))
     if partial is not None and partial.exists():
         shutil.copy2(partial, staging / partial.name)
+    if kernel_log is not None and kernel_log.exists():
+        shutil.copy2(kernel_log, staging / kernel_log.name.lstrip("."))
     (staging / "error.txt").write_text(message + "\n", encoding="utf-8")
     swap_into_place(staging, where / FAILED_SUBDIR)
     return where / FAILED_SUBDIR
@@ -199,17 +208,47 @@ def prepare_task(params: ReportParameters) -> dict:
 
 
 # -- one notebook ---------------------------------------------------------------------------------
-def _kernel_manager_class():
-    """Local kernels talk over IPC sockets: nothing listens on TCP, so the kernel has nothing to warn about."""
+def _kernel_manager_class(log_path: Path):
+    """Kernel manager of a report's notebooks: quiet at the source, nothing on the terminal.
+
+    - the kernel talks over IPC sockets, not TCP: nothing listens on the network, so ipykernel
+      has no "running over TCP without encryption" warning to give;
+    - the kernel imports the package from :data:`analysis.config.SOURCE_DIR` and names its cells
+      ``<cell>`` (not ``/tmp/ipykernel_PID/…``), so warnings in the executed notebooks are the
+      same bytes in every build;
+    - the kernel process writes its own log (standard output and error: start-up messages, the
+      "KeyboardInterrupt caught" that jupyter_client's interrupt-before-shutdown can provoke)
+      to ``log_path``, kept with the partly executed notebook when a notebook fails.
+    """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
-    class IPCKernelManager(AsyncKernelManager):
+    class ReportKernelManager(AsyncKernelManager):
         @default("transport")
         def _default_transport(self) -> str:
             return "ipc"
 
-    return IPCKernelManager
+        @default("ip")
+        def _default_ip(self) -> str:
+            # IPC sockets are files named IP-PORT; jupyter_client's default may be "kernel-ipc" in
+            # the working folder, shared by the notebooks of a report that run at the same time
+            return os.path.join(tempfile.gettempdir(), f"softskills-{uuid.uuid4().hex[:16]}-ipc")
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+            env = dict(kw.get("env") or os.environ)
+            # the kernel imports this very package (the one the build key hashed) ...
+            src = str(config.SOURCE_DIR.parent)
+            env["PYTHONPATH"] = os.pathsep.join([src, *[p for p in env.get("PYTHONPATH", "").split(
+                os.pathsep) if p and p != src]])
+            # ... and names its cells without its process id, so warnings read the same each build
+            env.setdefault("IPYKERNEL_CELL_NAME", "<cell>")
+            kw["env"] = env
+            with open(log_path, "ab") as log:  # the kernel keeps its own copy of the descriptor
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return ReportKernelManager
 
 
 def _source_index(nb, index: int) -> int:
@@ -276,12 +315,13 @@ def notebook_task(spec: ReportSpec, notebook: Path, stage: Path) -> NotebookRun:
     out = stage / INTERNAL_SUBDIR / notebook.name
     out.parent.mkdir(parents=True, exist_ok=True)
     parameters = {**spec.params.as_dict(), "output_dir": "."}
+    kernel_log = stage / f".{notebook.stem}.kernel.log"
     what = None
     try:
         papermill.execute_notebook(
             str(notebook), str(out), parameters=parameters, kernel_name=spec.kernel_name,
             language="python", progress_bar=spec.progress_bar, log_output=False, cwd=str(stage),
-            kernel_manager_class=_kernel_manager_class(),
+            start_timeout=KERNEL_START_TIMEOUT, kernel_manager_class=_kernel_manager_class(kernel_log),
         )
     except PapermillExecutionError as exc:
         try:
@@ -298,8 +338,10 @@ def notebook_task(spec: ReportSpec, notebook: Path, stage: Path) -> NotebookRun:
     if what is not None:
         failed = spec.final / INTERNAL_SUBDIR / FAILED_SUBDIR
         message = f"{spec.label}: {what} (partly executed copy: {failed / notebook.name})"
-        store_failed(spec.final, out if out.exists() else None, message)
+        store_failed(spec.final, out if out.exists() else None, message,
+                     kernel_log if kernel_log.exists() else None)
         raise ReportBuildError(message)
+    kernel_log.unlink(missing_ok=True)
     nb = nbformat.read(out, as_version=4)
     # nothing but the report in the report; a test fixture may opt out in its metadata
     # ("softskills": {"scan_outputs": false}), a report notebook never does

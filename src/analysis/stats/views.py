@@ -12,6 +12,8 @@ Example
 ...                   "suppressed": ["", "primary"], "pct_hidden": [False, True]})
 >>> reader_view(t, lang="en")["95% CI"].tolist()
 ['55–93%', '']
+>>> list(reader_view(t, lang="it", alpha=0.1).columns)
+['Risposta', 'n', '%', 'IC 90%']
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from analysis.config import DEFAULT_ALPHA, DEFAULT_LANG
+from analysis.parameters import format_percent_level
+
 __all__ = ["protect_table", "reader_view"]
 
 _HEADERS = {
-    "en": {"label": "Answer", "n_display": "n", "pct_display": "%", "ci": "95% CI"},
-    "it": {"label": "Risposta", "n_display": "n", "pct_display": "%", "ci": "IC 95%"},
+    "en": {"label": "Answer", "n_display": "n", "pct_display": "%", "ci": "{level} CI"},
+    "it": {"label": "Risposta", "n_display": "n", "pct_display": "%", "ci": "IC {level}"},
 }
 
 
@@ -38,7 +43,8 @@ def _hidden(table: pd.DataFrame) -> pd.Series:
 
 
 def reader_view(
-    table: pd.DataFrame, by: str | Sequence[str] | None = None, *, lang: str = "en"
+    table: pd.DataFrame, by: str | Sequence[str] | None = None, *, lang: str = DEFAULT_LANG,
+    alpha: float = DEFAULT_ALPHA,
 ) -> pd.DataFrame:
     """The protected, readable view of a frequency-style table.
 
@@ -50,8 +56,11 @@ def reader_view(
         ``n_display``, ``pct_display`` and, optionally, ``ci_low``/``ci_high`` (in %).
     by : str or list of str, optional
         Group columns to keep in front.
-    lang : {"en", "it"}
+    lang : {"it", "en"}
         Language of the headers.
+    alpha : float, default 0.05
+        Significance level the table's intervals were computed at (pass the same ``alpha``):
+        the interval's header says ``1 - alpha`` (``"90% CI"`` for 0.1).
 
     Returns
     -------
@@ -59,7 +68,8 @@ def reader_view(
         Group columns, answer, n, % and the interval (blank where the cell or its
         percentage is hidden by disclosure control).
     """
-    heads = _HEADERS.get(lang, _HEADERS["en"])
+    heads = dict(_HEADERS.get(lang, _HEADERS["en"]))
+    heads["ci"] = heads["ci"].format(level=format_percent_level(alpha))
     groups = [by] if isinstance(by, str) else list(by or [])
     out = table[groups + ["label", "n_display", "pct_display"]].copy()
     if {"ci_low", "ci_high"} <= set(table.columns):
