@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from statistics import NormalDist
 
 import nbformat
 import papermill
@@ -265,24 +266,13 @@ def test_italian_build(raw_dir: Path, tmp_path: Path) -> None:
     assert t("report.title", "it", year=YEAR) in text and t("provenance.title", "it") in text
 
 
-def _wilson(count: float, n: float, alpha: float) -> tuple[float, float]:
-    """Wilson score interval in % (closed form; Wilson 1927)."""
-    from statistics import NormalDist
-
-    z = NormalDist().inv_cdf(1 - alpha / 2)
-    p = count / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return 100 * (centre - half), 100 * (centre + half)
-
-
 def test_cli_parameters_reach_the_notebooks_text_and_tables(raw_dir: Path, tmp_path: Path,
                                                             capsys: pytest.CaptureFixture) -> None:
     """`softskills run --alpha 0.1 --weights FILE`: every interval is at 90% and says so; weighted."""
     from analysis.cli import main
 
-    code = main(["run", "--year", str(YEAR), "--lang", "en", "--alpha", "0.1",
-                 "--raw-dir", str(raw_dir), "--reports-dir", str(tmp_path),
+    code = main(["run", "--year", str(YEAR), "--lang", "en", "--alpha", "0.1", "--weights",
+                 str(MARGINS), "--raw-dir", str(raw_dir), "--reports-dir", str(tmp_path),
                  "--no-pdf", "--jobs", "1", "--quiet"])
     assert code == 0, capsys.readouterr()
     final = tmp_path / str(YEAR) / "en"
@@ -295,30 +285,24 @@ def test_cli_parameters_reach_the_notebooks_text_and_tables(raw_dir: Path, tmp_p
     levels = re.findall(r"(\d+(?:\.\d+)?)% (?:CI|interval)", visible)
     assert levels and set(levels) == {"90"}, levels
     assert "95% CI" not in visible and "IC 95%" not in visible
-    # ... and the intervals of the tables are 90% intervals (weighted: n_eff is the base)
+    # ... and the intervals of the tables are 90% intervals: weighted shares carry design-based
+    # SEs and svyciprop's logit interval, expit(logit(p) +- q * se / (p (1 - p))); q is a t
+    # quantile on the design's degrees of freedom (over 100 here), so the normal quantile agrees
+    # to well under 0.1 point, while a 95% interval would be about 1.5 points wider on each side.
     with open(final / "tables" / "q4_policies.csv", newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh)
-                if r["ci_low"] and r["n_eff"] and r["is_dk"] == "False"]
+        rows = [r for r in csv.DictReader(fh) if r["ci_low"] and r["se"] and r["is_dk"] == "False"]
     assert rows and all(r["weighted"] == "True" for r in rows)
+    z = NormalDist().inv_cdf(0.95)
     for r in rows:
-        n_eff, pct = float(r["n_eff"]), float(r["pct"])
-        low, high = _wilson(pct / 100 * n_eff, n_eff, 0.1)
-        assert float(r["ci_low"]) == pytest.approx(low, rel=1e-4)
-        assert float(r["ci_high"]) == pytest.approx(high, rel=1e-4)
-    descriptives = _outputs_text(final / "internal" / "02_descriptives.ipynb")
-    assert "Results are **weighted** by raking" in descriptives and MARGINS.name in descriptives
-    assert "**unweighted**" not in descriptives
-
-
-def test_weighted_build_says_results_are_weighted(raw_dir: Path, tmp_path: Path) -> None:
-    result = build_year(YEAR, parameters={"weights": str(MARGINS), "lang": "en"},
-                        reports_dir=tmp_path, raw_dir=raw_dir, quiet=True, pdf=False, log=_quiet)
-    assert result.provenance["parameters"]["weights"] == "data/margins/example.yaml"
-    summary = _outputs_text(result.notebooks[0])
+        p, se = float(r["pct"]) / 100, float(r["se"]) / 100
+        half = z * se / (p * (1 - p))
+        logit = math.log(p / (1 - p))
+        low, high = (100 / (1 + math.exp(-(logit + d))) for d in (-half, half))
+        assert float(r["ci_low"]) == pytest.approx(low, abs=0.1)
+        assert float(r["ci_high"]) == pytest.approx(high, abs=0.1)
+    summary = _outputs_text(final / "internal" / "00_summary.ipynb")
     assert "The results are weighted by raking to the population margins in" in summary
-    assert MARGINS.name in summary
-    assert t("note.unweighted", "en") not in summary
-    assert "weighted" in _reader_html(result)
+    assert MARGINS.name in summary and t("note.unweighted", "en") not in summary
 
 
 def test_bad_answer_label_fails_and_keeps_previous_report(rebuilt, raw_dir: Path,

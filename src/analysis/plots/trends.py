@@ -23,6 +23,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from analysis.config import DEFAULT_LANG
 from analysis.plots.style import house_style
 from analysis.present.messages import t
 
@@ -32,7 +33,7 @@ __all__ = ["top2_trend"]
 def top2_trend(
     series: Mapping[str, pd.DataFrame],
     *,
-    lang: str = "it",
+    lang: str = DEFAULT_LANG,
     level: int = 95,
     width: float = 7.0,
 ) -> Figure:
