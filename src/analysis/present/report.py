@@ -384,7 +384,7 @@ def battery_sensitivity_table(ch: Chapter, bm, labels: Mapping[str, str], *, ref
     data = sens.assign(name=[labels.get(x, x) for x in sens["term"]])
     ch.say("app.battery.sensitivity", reference=reference)
     ch.table(data, {"name": "col.term", "estimate_mixed": "col.estimate_mixed", "estimate": "col.estimate_robust",
-                    "ci": "col.ci"},
+                    "ci": "col.ci_robust"},
              name="battery_sensitivity", caption=ch.t("cap.battery_sensitivity"),
              kinds={"estimate_mixed": "num2", "estimate": "num2", "ci": "num2"}, ci={"ci": ("ci_low", "ci_high")})
 
