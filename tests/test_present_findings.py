@@ -130,3 +130,26 @@ def test_key_findings_on_a_synthetic_year_equal_the_tables(lang, tmp_path) -> No
     s = stats.scale_summary(df, "q6_valued").iloc[0]
     assert found[3].value == s["top2_pct"]
     assert F.fmt_pct(s["top2_pct"], 0, lang) in found[3].text
+
+
+def test_key_findings_fit_the_models_at_the_report_level(tmp_path, monkeypatch) -> None:
+    """The model findings quote intervals at 1 - alpha: the fits must be made at that alpha."""
+    from analysis import models as M
+    from analysis.prepare import prepare
+    from analysis.simulate import simulate_export
+
+    path = simulate_export(2022, 120, 5, out=tmp_path / "2022.csv")
+    df = prepare(path, 2022).data
+    real, seen = M.fit_question_models, []
+
+    def spy(*args, **kwargs):
+        fits = real(*args, **kwargs)
+        seen.append(fits)
+        return fits
+
+    monkeypatch.setattr(M, "fit_question_models", spy)
+    F.key_findings(df, year=2022, lang="en", alpha=0.1)
+    coef = M.coefficient_table(seen[-1]).dropna(subset=["se", "ci_low", "ci_high"])
+    assert len(coef) > 10
+    z90 = 1.6448536269514722
+    np.testing.assert_allclose(coef["ci_high"] - coef["ci_low"], 2 * z90 * coef["se"], rtol=1e-6)

@@ -177,6 +177,10 @@ def test_tables_and_figures_exist(built) -> None:
     assert any(p.name == "data_quality.csv" for p in tables)
     assert any(p.name == "q1_skills.csv" for p in tables)
     assert any(p.name == "model_fit.csv" for p in tables)
+    # 2022 has the Q7 battery: its mixed model, and the power of the next wave in the appendix
+    names = {p.name for p in tables}
+    assert {"battery_skills.csv", "battery_mixed_random.csv", "battery_model.csv",
+            "detectable_odds_ratio_q2.csv"} <= names
     assert any(p.name.startswith("trend_") for p in tables)
 
 
@@ -300,6 +304,16 @@ def test_cli_parameters_reach_the_notebooks_text_and_tables(raw_dir: Path, tmp_p
         low, high = (100 / (1 + math.exp(-(logit + d))) for d in (-half, half))
         assert float(r["ci_low"]) == pytest.approx(low, abs=0.1)
         assert float(r["ci_high"]) == pytest.approx(high, abs=0.1)
+    # ... and so are the intervals of the model fits (question models and the battery's mixed model)
+    for name in ("model_coefficients.csv", "battery_skills.csv"):
+        with open(final / "tables" / name, newline="", encoding="utf-8") as fh:
+            fitted = [r for r in csv.DictReader(fh) if r["se"]]
+        assert fitted, name
+        for r in fitted:
+            width = float(r["ci_high"]) - float(r["ci_low"])
+            assert width == pytest.approx(2 * z * float(r["se"]), rel=1e-4), name
+    with open(final / "tables" / "detectable_odds_ratio_q2.csv", newline="", encoding="utf-8") as fh:
+        assert {r["alpha"] for r in csv.DictReader(fh)} == {"0.1"}
     summary = _outputs_text(final / "internal" / "00_summary.ipynb")
     assert "The results are weighted by raking to the population margins in" in summary
     assert MARGINS.name in summary and t("note.unweighted", "en") not in summary

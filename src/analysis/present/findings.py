@@ -350,7 +350,7 @@ def key_findings(
     with warnings.catch_warnings():  # unused answer levels, untestable terms: not for the reader
         warnings.simplefilter("ignore")
         fits = M.fit_question_models(df, list(scale_questions), list(M.DEFAULT_PREDICTORS), link=link,
-                                     weights=weights)
+                                     weights=weights, alpha=alpha)
         po = M.proportional_odds_table(fits)
     coef = M.coefficient_table(fits)
     labels = term_labels(coef["term"].unique(), cb, lang)

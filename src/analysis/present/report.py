@@ -37,6 +37,7 @@ from analysis.present.numbers import (
     fmt_list,
     fmt_number,
     fmt_p,
+    fmt_pct,
     fmt_ratio,
 )
 from analysis.stats.intervals import newcombe_diff
@@ -47,7 +48,9 @@ __all__ = [
     "sample_paragraph", "findings_table", "findings_section", "cleaning_paragraph",
     "frequency_table", "quality_table", "q1_paragraph", "multiple_response_table", "scale_section",
     "group_difference_table", "association_tests", "q4_paragraph", "battery_paragraph",
-    "models_intro", "effects_paragraph", "effects_caption", "battery_model_paragraph",
+    "models_intro", "effects_paragraph", "effects_caption", "skill_labels",
+    "battery_mixed_paragraph", "battery_skills_frame", "battery_skills_table", "battery_sensitivity_table",
+    "detectable_or_paragraph",
     "model_fit_table", "po_table", "partial_paragraph", "links_table", "coefficient_table",
     "trend_table", "trend_tests", "trend_models",
 ]
@@ -346,11 +349,58 @@ def effects_caption(ch: Chapter, link: str, refs: Mapping[str, str]) -> str:
     return ch.t(key, level=ch.level, link=t(f"link.{link}", ch.lang))
 
 
-def battery_model_paragraph(ch: Chapter, cb, long: pd.DataFrame, *, fig: str) -> None:
-    """Q7 model: respondents, ratings, reference skill, clustered errors."""
-    ch.say("ch3.battery.text", n=fmt_int(long["respondent_id"].nunique(), ch.lang),
-           k=fmt_int(len(long), ch.lang), reference=cb["q7_skill_relevance"].items[0].label(ch.lang),
-           fig=ch.figure_ref(fig))
+def skill_labels(cb, lang: str) -> dict[str, str]:
+    """Readable name of each skill of the Q7 battery, by item code."""
+    return {i.code: i.label(lang) for i in cb["q7_skill_relevance"].items}
+
+
+def battery_mixed_paragraph(ch: Chapter, bm, *, fig: str) -> None:
+    """Q7 mixed model: ratings, respondent SD and ICC in plain words, LR test of the respondent effect."""
+    fit, rnd = bm.fit.iloc[0], bm.random.iloc[0]
+    ch.say("ch3.battery.mixed", n=fmt_int(fit["n_respondents"], ch.lang), k=fmt_int(fit["nobs"], ch.lang),
+           sd=fmt_number(rnd["sd"], 2, ch.lang), icc=fmt_pct(100 * rnd["icc"], 0, ch.lang),
+           lr=fmt_number(fit["lr"], 1, ch.lang), p=fmt_p(fit["p"], ch.lang), fig=ch.figure_ref(fig))
+
+
+def battery_skills_frame(bm) -> pd.DataFrame:
+    """The skills against the average skill, shaped for :func:`analysis.plots.effect_forest` (rank order)."""
+    s = bm.skills
+    return pd.DataFrame({"outcome": "q7_skill_relevance", "term": s["skill"].astype(str),
+                         "estimate": s["effect"], "ci_low": s["ci_low"], "ci_high": s["ci_high"]})
+
+
+def battery_skills_table(ch: Chapter, bm, labels: Mapping[str, str]) -> None:
+    """Reader table of the skills ranked net of each respondent's leniency, with their intervals."""
+    s = bm.skills
+    data = s.assign(name=[labels.get(str(x), str(x)) for x in s["skill"]])
+    ch.table(data, {"rank": "col.rank", "name": "col.skill", "effect": "col.skill_effect", "ci": "col.ci"},
+             name="battery_skills", caption=ch.t("cap.battery_skills"),
+             kinds={"rank": "num0", "effect": "num2", "ci": "num2"}, ci={"ci": ("ci_low", "ci_high")})
+
+
+def battery_sensitivity_table(ch: Chapter, bm, labels: Mapping[str, str], *, reference: str) -> None:
+    """Appendix: the cluster-robust fixed-effects fit of Q7 beside the mixed model's coefficients."""
+    sens = bm.sensitivity
+    data = sens.assign(name=[labels.get(x, x) for x in sens["term"]])
+    ch.say("app.battery.sensitivity", reference=reference)
+    ch.table(data, {"name": "col.term", "estimate_mixed": "col.estimate_mixed", "estimate": "col.estimate_robust",
+                    "ci": "col.ci_robust"},
+             name="battery_sensitivity", caption=ch.t("cap.battery_sensitivity"),
+             kinds={"estimate_mixed": "num2", "estimate": "num2", "ci": "num2"}, ci={"ci": ("ci_low", "ci_high")})
+
+
+def detectable_or_paragraph(ch: Chapter, mde: pd.DataFrame) -> None:
+    """Methods appendix: smallest Q2 odds ratio between in-house and outsourced services the next wave detects.
+
+    ``mde`` is :func:`analysis.power.detectable_odds_ratio_table` of ``q2_relevance`` by ``service``.
+    """
+    cur = mde[mde["is_current"]].iloc[0]
+    big = mde[~mde["is_current"]].iloc[-1]
+    key = "app.power.mde_deff" if cur["deff"] != 1 else "app.power.mde"
+    ch.say(key, power=fmt_pct(100 * cur["power"], 0, ch.lang), alpha=fmt_number(cur["alpha"], 2, ch.lang),
+           n0=fmt_int(cur["n"], ch.lang), or0=fmt_ratio(cur["odds_ratio"], ch.lang),
+           n1=fmt_int(big["n"], ch.lang), or1=fmt_ratio(big["odds_ratio"], ch.lang),
+           deff=fmt_number(cur["deff"], 2, ch.lang))
 
 
 def model_fit_table(ch: Chapter, fit: pd.DataFrame, short: Mapping[str, str]) -> None:
