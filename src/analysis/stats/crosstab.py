@@ -226,19 +226,9 @@ def band_is_safe(counts: np.ndarray, status: np.ndarray, min_cell: int, band: st
     return True
 
 
-def association_test(
-    table: np.ndarray,
-    *,
-    n_resamples: int = 10_000,
-    seed: int | None = 0,
-) -> dict:
-    """Chi-square / Fisher / Monte Carlo test of a table of counts (empty lines dropped).
-
-    For respondents' counts; weighted tables use :func:`design_test`.
-    """
-    t = np.asarray(table, dtype=float)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    out = {
+def _untested(seed: int | None) -> dict:
+    """The fields of a test result before (or without) a test: the same keys for every method."""
+    return {
         "method": "",
         "statistic": np.nan,
         "dof": 0,
@@ -251,6 +241,21 @@ def association_test(
         "n_resamples": 0,
         "seed": seed,
     }
+
+
+def association_test(
+    table: np.ndarray,
+    *,
+    n_resamples: int = 10_000,
+    seed: int | None = 0,
+) -> dict:
+    """Chi-square / Fisher / Monte Carlo test of a table of counts (empty lines dropped).
+
+    For respondents' counts; weighted tables use :func:`design_test`.
+    """
+    t = np.asarray(table, dtype=float)
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    out = _untested(seed)
     if t.shape[0] < 2 or t.shape[1] < 2:
         out["method"] = "no test (fewer than two non-empty rows or columns)"
         return out
@@ -302,22 +307,7 @@ def design_test(view, rc: np.ndarray, cc: np.ndarray, nr: int, nc: int) -> dict:
     t = np.zeros((nr, nc))
     np.add.at(t, (rc[ok], cc[ok]), view.weights[ok])
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    out = {
-        "method": "",
-        "statistic": np.nan,
-        "dof": 0,
-        "pvalue": np.nan,
-        "chi2_pvalue": np.nan,
-        "cramers_v": np.nan,
-        "expected_min": np.nan,
-        "expected_lt5_pct": np.nan,
-        "rule_ok": False,
-        "n_resamples": 0,
-        "seed": None,
-        "ndf": np.nan,
-        "ddf": np.nan,
-        "pearson": np.nan,
-    }
+    out = _untested(None) | {"ndf": np.nan, "ddf": np.nan, "pearson": np.nan}
     if t.shape[0] < 2 or t.shape[1] < 2:
         out["method"] = "no test (fewer than two non-empty rows or columns)"
         return out
